@@ -1,0 +1,189 @@
+/**
+ * Errors are values with a stable `code`: match on `code`, not on the message or the class name,
+ * which may change between versions.
+ *
+ * @module
+ */
+
+/** Every stable error code tcp-echo raises. */
+export type TcpEchoErrorCode =
+  | "ERR_LISTENER_STATE"
+  | "ERR_LISTENER_CLOSED"
+  | "ERR_CONNECTION_STATE"
+  | "EADDRINUSE"
+  | "EACCES"
+  | "EADDRNOTAVAIL"
+  | "ERR_LISTEN_FAILED"
+  | "ERR_INVALID_ADDRESS";
+
+/**
+ * The base class of every error tcp-echo raises on purpose.
+ *
+ * @example Match an error on its code
+ * ```ts
+ * import { TcpEchoError } from "@tcp-echo/core";
+ *
+ * function describe(error: unknown): string {
+ *   if (error instanceof TcpEchoError && error.code === "EADDRINUSE") return "port taken";
+ *   return "other";
+ * }
+ * ```
+ */
+export class TcpEchoError extends Error {
+  /** The stable code: match on this. */
+  readonly code: TcpEchoErrorCode;
+
+  /**
+   * @param code The stable code.
+   * @param message A sentence a person can act on.
+   * @param options The underlying runtime error, kept as `cause`.
+   */
+  constructor(code: TcpEchoErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * A lifecycle call made in the wrong order: `listen()` before `bind()`, `bind()` twice,
+ * `accept()` before `listen()`.
+ *
+ * @example
+ * ```ts
+ * import { ListenerStateError } from "@tcp-echo/core";
+ *
+ * const error = new ListenerStateError("Cannot listen: call bind() first");
+ * console.log(error.code); // "ERR_LISTENER_STATE"
+ * ```
+ */
+export class ListenerStateError extends TcpEchoError {
+  /** @param message What was called and in which state. */
+  constructor(message: string) {
+    super("ERR_LISTENER_STATE", message);
+  }
+}
+
+/**
+ * The listener is closed: a pending or later `accept()` rejects with this.
+ *
+ * @example
+ * ```ts
+ * import { ListenerClosedError } from "@tcp-echo/core";
+ *
+ * const error = new ListenerClosedError("Cannot accept: the listener is closed");
+ * console.log(error.code); // "ERR_LISTENER_CLOSED"
+ * ```
+ */
+export class ListenerClosedError extends TcpEchoError {
+  /** @param message What was attempted. */
+  constructor(message: string) {
+    super("ERR_LISTENER_CLOSED", message);
+  }
+}
+
+/**
+ * Another socket already listens on the address (`EADDRINUSE`).
+ *
+ * @example
+ * ```ts
+ * import { AddressInUseError } from "@tcp-echo/core";
+ *
+ * const error = new AddressInUseError("127.0.0.1:7007");
+ * console.log(error.message); // "Cannot listen on 127.0.0.1:7007: address already in use"
+ * ```
+ */
+export class AddressInUseError extends TcpEchoError {
+  /** The address as `host:port`. */
+  readonly address: string;
+  /**
+   * @param address The address as `host:port`.
+   * @param options The runtime's error, kept as `cause`.
+   */
+  constructor(address: string, options?: { cause?: unknown }) {
+    super("EADDRINUSE", `Cannot listen on ${address}: address already in use`, options);
+    this.address = address;
+  }
+}
+
+/**
+ * The process may not listen on the address (`EACCES`), usually a port below 1024 without
+ * privileges.
+ *
+ * @example
+ * ```ts
+ * import { PermissionDeniedError } from "@tcp-echo/core";
+ *
+ * console.log(new PermissionDeniedError("0.0.0.0:7").code); // "EACCES"
+ * ```
+ */
+export class PermissionDeniedError extends TcpEchoError {
+  /** The address as `host:port`. */
+  readonly address: string;
+  /**
+   * @param address The address as `host:port`.
+   * @param options The runtime's error, kept as `cause`.
+   */
+  constructor(address: string, options?: { cause?: unknown }) {
+    super("EACCES", `Cannot listen on ${address}: permission denied`, options);
+    this.address = address;
+  }
+}
+
+/**
+ * The host is not an address of this machine (`EADDRNOTAVAIL`).
+ *
+ * @example
+ * ```ts
+ * import { AddressNotAvailableError } from "@tcp-echo/core";
+ *
+ * console.log(new AddressNotAvailableError("192.0.2.1:7007").code); // "EADDRNOTAVAIL"
+ * ```
+ */
+export class AddressNotAvailableError extends TcpEchoError {
+  /** The address as `host:port`. */
+  readonly address: string;
+  /**
+   * @param address The address as `host:port`.
+   * @param options The runtime's error, kept as `cause`.
+   */
+  constructor(address: string, options?: { cause?: unknown }) {
+    super("EADDRNOTAVAIL", `Cannot listen on ${address}: address not available on this machine`, options);
+    this.address = address;
+  }
+}
+
+/** The runtime-neutral codes an adapter maps a failed listen to. */
+export type ListenFailureCode = "EADDRINUSE" | "EACCES" | "EADDRNOTAVAIL";
+
+/**
+ * Builds the core error for a failed listen. Adapters call this from their one error-mapping
+ * function, after translating the runtime's error to a {@link ListenFailureCode}.
+ *
+ * @param code The mapped code, or `undefined` when the runtime error has no core equivalent.
+ * @param address The address as `host:port`.
+ * @param cause The runtime's error.
+ * @returns The matching {@link TcpEchoError}.
+ *
+ * @example
+ * ```ts
+ * import { listenError } from "@tcp-echo/core";
+ *
+ * const error = listenError("EADDRINUSE", "127.0.0.1:7007", new Error("listen EADDRINUSE"));
+ * console.log(error.code); // "EADDRINUSE"
+ * ```
+ */
+export function listenError(code: ListenFailureCode | undefined, address: string, cause: unknown): TcpEchoError {
+  switch (code) {
+    case "EADDRINUSE":
+      return new AddressInUseError(address, { cause });
+    case "EACCES":
+      return new PermissionDeniedError(address, { cause });
+    case "EADDRNOTAVAIL":
+      return new AddressNotAvailableError(address, { cause });
+    default: {
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      return new TcpEchoError("ERR_LISTEN_FAILED", `Cannot listen on ${address}: ${reason}`, { cause });
+    }
+  }
+}
