@@ -1,0 +1,164 @@
+import { connect as netConnect, type Socket } from "node:net";
+import { withDeadline } from "./deadline.ts";
+import type { Target } from "./target.ts";
+
+/** Options of {@link EchoClient.connect}. */
+export interface ConnectOptions {
+  /** Milliseconds to wait for the connection. Default 5000. */
+  readonly timeout?: number;
+  /** Keep received chunks for {@link EchoClient.bytes} (default true); false only counts them. */
+  readonly keep?: boolean;
+}
+
+/**
+ * A test client over `node:net` (which Node, Deno and Bun all ship), half-open capable: it can
+ * shut down its writing side and keep reading the echo.
+ *
+ * @example Send, half-close, read the echo to EOF
+ * ```ts ignore
+ * import { EchoClient } from "@tcp-echo/conformance";
+ *
+ * const client = await EchoClient.connect({ host: "127.0.0.1", port: 7007 });
+ * await client.write(new TextEncoder().encode("hello"));
+ * client.end();
+ * console.log(new TextDecoder().decode(await client.untilEnd(5000))); // "hello"
+ * ```
+ */
+export class EchoClient {
+  /** The underlying socket, for cases that misbehave on purpose. */
+  readonly socket: Socket;
+  readonly #keep: boolean;
+  readonly #chunks: Buffer[] = [];
+  #received = 0;
+  #ended = false;
+  #error: Error | undefined;
+  readonly #endWaiters: Array<() => void> = [];
+  readonly #dataWaiters: Array<() => void> = [];
+  /** Resolves when the socket has closed, with the error that closed it, if any. */
+  readonly closed: Promise<Error | undefined>;
+
+  private constructor(socket: Socket, keep: boolean) {
+    this.socket = socket;
+    this.#keep = keep;
+    socket.on("data", (chunk: Buffer) => {
+      this.#received += chunk.byteLength;
+      if (this.#keep) this.#chunks.push(chunk);
+      for (const wake of this.#dataWaiters.splice(0)) wake();
+    });
+    socket.on("end", () => {
+      this.#ended = true;
+      for (const wake of this.#endWaiters.splice(0)) wake();
+    });
+    socket.on("error", (error) => {
+      this.#error = error;
+    });
+    this.closed = new Promise((resolve) => {
+      socket.once("close", () => {
+        this.#ended = true;
+        for (const wake of [...this.#endWaiters.splice(0), ...this.#dataWaiters.splice(0)]) wake();
+        resolve(this.#error);
+      });
+    });
+  }
+
+  /** Opens a connection to `target`. */
+  static connect(target: Target, options: ConnectOptions = {}): Promise<EchoClient> {
+    const socket = netConnect({ host: target.host, port: target.port, allowHalfOpen: true, noDelay: true });
+    const client = new EchoClient(socket, options.keep ?? true);
+    const connected = new Promise<EchoClient>((resolve, reject) => {
+      socket.once("connect", () => {
+        socket.off("error", reject);
+        resolve(client);
+      });
+      socket.once("error", reject);
+    });
+    return withDeadline(connected, options.timeout ?? 5000, `a connection to ${target.host}:${target.port}`).catch(
+      (error: unknown) => {
+        socket.destroy();
+        throw error;
+      },
+    );
+  }
+
+  /** Bytes received so far. */
+  get received(): number {
+    return this.#received;
+  }
+
+  /** Whether the server's FIN (or a close) has arrived. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Everything received so far, as one buffer (needs `keep`). */
+  bytes(): Buffer {
+    return Buffer.concat(this.#chunks);
+  }
+
+  /** Writes `bytes`; resolves once the socket has taken them (waits for `drain` when full). */
+  write(bytes: Uint8Array): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.socket.write(bytes, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  /** Half-closes: sends FIN, keeps reading. */
+  end(): void {
+    this.socket.end();
+  }
+
+  /** Resolves with everything received once the server's FIN arrives; rejects after `ms`. */
+  async untilEnd(ms: number): Promise<Buffer> {
+    if (!this.#ended) {
+      await withDeadline(
+        new Promise<void>((resolve) => this.#endWaiters.push(resolve)),
+        ms,
+        `EOF from the server (received ${this.#received} bytes so far)`,
+      );
+    }
+    return this.bytes();
+  }
+
+  /** Resolves once at least `count` bytes have arrived; rejects after `ms` or at EOF short of it. */
+  async until(count: number, ms: number): Promise<void> {
+    const reached = async () => {
+      while (this.#received < count) {
+        if (this.#ended) throw new Error(`EOF after ${this.#received} of ${count} bytes`);
+        await new Promise<void>((resolve) => this.#dataWaiters.push(resolve));
+      }
+    };
+    await withDeadline(reached(), ms, `${count} bytes of echo (received ${this.#received})`);
+  }
+
+  /** Closes at once with a RST (`SO_LINGER` 0). */
+  reset(): void {
+    this.socket.resetAndDestroy();
+  }
+
+  /** Closes at once (FIN, no wait). */
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+/**
+ * One echo exchange: connect, send `payload`, half-close, read until EOF.
+ * @returns the bytes the server sent back.
+ *
+ * @example
+ * ```ts ignore
+ * import { allByteValues, roundTrip } from "@tcp-echo/conformance";
+ *
+ * const echoed = await roundTrip({ host: "127.0.0.1", port: 7007 }, allByteValues(), 5000);
+ * ```
+ */
+export async function roundTrip(target: Target, payload: Uint8Array, ms: number): Promise<Buffer> {
+  const client = await EchoClient.connect(target, { timeout: ms });
+  try {
+    await client.write(payload);
+    client.end();
+    return await client.untilEnd(ms);
+  } finally {
+    client.destroy();
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * The tcp-echo conformance suite: the echo contract as executable cases. Wire-level cases run
+ * against any echo server by address; the in-process cases (in `test/`) check an adapter's
+ * lifecycle, errors and capabilities on Node.js, Deno and Bun alike.
+ *
+ * @example Check a server by address
+ * ```ts ignore
+ * import { wireCases } from "@tcp-echo/conformance";
+ *
+ * for (const wireCase of wireCases) {
+ *   await wireCase.run({ host: "127.0.0.1", port: 7007 });
+ *   console.log("ok", wireCase.id);
+ * }
+ * ```
+ *
+ * @module
+ */
+
+export { assertSameBytes } from "./assert-bytes.ts";
+export { type ConnectOptions, EchoClient, roundTrip } from "./client.ts";
+export { withDeadline } from "./deadline.ts";
+export { allByteValues, patternBytes, sha256 } from "./payload.ts";
+export { formatTarget, parseTarget, type Target } from "./target.ts";
+export { wireCases } from "./wire/index.ts";
+export type { WireCase } from "./wire-case.ts";

@@ -1,0 +1,31 @@
+import type { Target } from "./target.ts";
+
+/**
+ * A conformance case that needs nothing but the server's address: it runs against any echo
+ * server, ours in-process or another by `--target`.
+ *
+ * @example A case of one's own
+ * ```ts
+ * import { roundTrip, type WireCase } from "@tcp-echo/conformance";
+ *
+ * const hello: WireCase = {
+ *   id: "hello",
+ *   title: "echoes hello",
+ *   timeout: 5000,
+ *   async run(target) {
+ *     const echoed = await roundTrip(target, new TextEncoder().encode("hello"), 5000);
+ *     if (echoed.toString() !== "hello") throw new Error("no hello");
+ *   },
+ * };
+ * ```
+ */
+export interface WireCase {
+  /** A stable identifier: the row of the conformance table. */
+  readonly id: string;
+  /** What the case checks, as a sentence fragment. */
+  readonly title: string;
+  /** Milliseconds the case may take before it counts as failed. */
+  readonly timeout: number;
+  /** Runs the case; throws (with a message saying what differed) on failure. */
+  run(target: Target): Promise<void>;
+}

@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+/**
+ * `npm test`: every check, in order, failing fast on none of them: build, types, lint, core
+ * purity, unit tests, the conformance suite inside Node, Deno and Bun, then the packages'
+ * own tests. Prints a summary with each runtime's pass, fail and skip counts; exits 1 when
+ * any step failed.
+ *
+ *   npm test                    everything
+ *   npm test -- --only=conformance,lint   a subset, by step id
+ */
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+
+const root = new URL("..", import.meta.url).pathname;
+const bin = (name) => join(root, "node_modules/.bin", name);
+const vitest = join(root, "node_modules/vitest/vitest.mjs");
+const env = { ...process.env, TURBO_TELEMETRY_DISABLED: "1" };
+
+/** The conformance suite, run by vitest inside each runtime (see packages/conformance/vitest.config.ts). */
+const conformance = {
+  node: [process.execPath, [vitest, "run"]],
+  deno: [bin("deno"), ["run", "-A", vitest, "run"]],
+  bun: [bin("bun"), ["--bun", vitest, "run", "--pool=threads"]],
+};
+
+const steps = [
+  { id: "build", title: "build (tsup)", cmd: bin("turbo"), args: ["run", "build", "--output-logs=errors-only"] },
+  {
+    id: "typecheck",
+    title: "typecheck (tsc)",
+    cmd: bin("turbo"),
+    args: ["run", "typecheck", "--output-logs=errors-only"],
+  },
+  { id: "lint", title: "lint and format (biome)", cmd: bin("biome"), args: ["ci", "."] },
+  { id: "purity", title: "core imports no runtime", cmd: process.execPath, args: ["scripts/check-core-purity.mjs"] },
+  { id: "unit", title: "unit tests (core)", cmd: process.execPath, args: [vitest, "run"], cwd: "packages/core" },
+  ...Object.entries(conformance).map(([runtime, [cmd, args]]) => ({
+    id: "conformance",
+    runtime,
+    title: `conformance on ${runtime}`,
+    cmd,
+    args,
+    cwd: "packages/conformance",
+  })),
+  ...workspaceTests(),
+];
+
+/** Every other workspace with a `test` script runs its own (CLI process tests, benchmark smoke). */
+function workspaceTests() {
+  const tests = [];
+  for (const dir of ["packages/cli", "packages/server", "benchmarks"]) {
+    const manifest = join(root, dir, "package.json");
+    if (!existsSync(manifest)) continue;
+    const { name, scripts = {} } = JSON.parse(readFileSync(manifest, "utf8"));
+    if (scripts.test)
+      tests.push({ id: dir.split("/").pop(), title: `${name} tests`, cmd: "npm", args: ["run", "test"], cwd: dir });
+  }
+  return tests;
+}
+
+const { values } = parseArgs({ options: { only: { type: "string" } } });
+const only = values.only?.split(",");
+const selected = only ? steps.filter((step) => only.includes(step.id)) : steps;
+
+function run(step) {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const child = spawn(step.cmd, step.args, { cwd: join(root, step.cwd ?? "."), env, stdio: "inherit" });
+    child.on("error", (error) => {
+      console.error(`cannot run ${step.cmd}: ${error.message}`);
+      resolve({ code: 1, seconds: (performance.now() - started) / 1000 });
+    });
+    child.on("close", (code, signal) =>
+      resolve({ code: code ?? (signal ? 1 : 0), seconds: (performance.now() - started) / 1000 }),
+    );
+  });
+}
+
+function conformanceCounts(runtime) {
+  const file = join(root, `.vitest-results/conformance-${runtime}.json`);
+  if (!existsSync(file)) return undefined;
+  const { cases } = JSON.parse(readFileSync(file, "utf8"));
+  const count = (state) => cases.filter((c) => c.state === state).length;
+  return { passed: count("passed"), failed: count("failed"), skipped: count("skipped"), cases };
+}
+
+const results = [];
+for (const step of selected) {
+  console.log(`\n━━ ${step.title} ━━`);
+  const outcome = await run(step);
+  results.push({ step, ...outcome });
+}
+
+console.log("\n━━ summary ━━");
+for (const { step, code, seconds } of results) {
+  const mark = code === 0 ? "ok  " : "FAIL";
+  let detail = "";
+  if (step.id === "conformance") {
+    const counts = conformanceCounts(step.runtime);
+    if (counts) detail = `  ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`;
+  }
+  console.log(`${mark} ${step.title.padEnd(34)} ${seconds.toFixed(1).padStart(6)} s${detail}`);
+}
+for (const runtime of Object.keys(conformance)) {
+  if (!results.some((r) => r.step.runtime === runtime)) continue;
+  for (const c of conformanceCounts(runtime)?.cases ?? []) {
+    if (c.state === "skipped") console.log(`skip ${runtime}: ${c.name} (${c.note ?? "no reason given"})`);
+  }
+}
+const failed = results.filter((r) => r.code !== 0);
+if (failed.length > 0) {
+  console.log(`\n${failed.length} of ${results.length} steps failed: ${failed.map((r) => r.step.title).join(", ")}`);
+  process.exit(1);
+}
+console.log(`\nall ${results.length} steps passed`);
