@@ -1,5 +1,5 @@
-import type { Socket } from "bun";
 import type { IpFamily, SocketEvents, TcpAddress, TransportSocket } from "@tcp-echo/core";
+import type { Socket } from "bun";
 
 /** What follows once the write queue is empty. */
 type After = "open" | "shutdown" | "close";

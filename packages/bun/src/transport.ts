@@ -1,5 +1,5 @@
-import type { SocketHandler, TCPSocketListener } from "bun";
 import { formatAddress, type ListenRequest, type Transport, type TransportListener } from "@tcp-echo/core";
+import type { SocketHandler, TCPSocketListener } from "bun";
 import { mapListenError } from "./errors.ts";
 import { assertBun } from "./runtime.ts";
 import { BunSocket } from "./socket.ts";

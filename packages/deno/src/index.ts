@@ -13,5 +13,5 @@
  * @module
  */
 
-export { denoTransport } from "./transport.ts";
 export type { Transport } from "@tcp-echo/core";
+export { denoTransport } from "./transport.ts";
