@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { formatAddress, isIPv4, isIPv6, resolveBind, TcpEchoError } from "../src/index.ts";
+
+describe("resolveBind", () => {
+  it.each([
+    ["", "auto", "::", false],
+    ["", "ipv4", "0.0.0.0", false],
+    ["", "ipv6", "::", true],
+    ["localhost", "auto", "127.0.0.1", false],
+    ["localhost", "ipv6", "::1", true],
+    ["LOCALHOST", "auto", "127.0.0.1", false],
+    ["10.1.2.3", "auto", "10.1.2.3", false],
+    ["::1", "auto", "::1", true],
+    ["[::1]", "dual", "::1", true],
+    ["::", "dual", "::", false],
+  ] as const)("host %j with family %s binds %s (ipv6Only %s)", (host, family, hostname, ipv6Only) => {
+    expect(resolveBind({ host, port: 7 }, family)).toMatchObject({ hostname, ipv6Only, port: 7 });
+  });
+
+  it("defaults to 127.0.0.1, port 0 and SO_REUSEADDR on", () => {
+    expect(resolveBind({}, "auto")).toEqual({
+      hostname: "127.0.0.1",
+      port: 0,
+      ipv6Only: false,
+      family: "IPv4",
+      reuseAddress: true,
+    });
+  });
+
+  it.each([70000, -1, 1.5, Number.NaN])("rejects port %s with ERR_INVALID_ADDRESS", (port) => {
+    expect(() => resolveBind({ port }, "auto")).toThrow(TcpEchoError);
+    expect(() => resolveBind({ port }, "auto")).toThrow(/is not a whole number from 0 to 65535/);
+  });
+
+  it("rejects a host that is not '', localhost or an IP literal", () => {
+    expect(() => resolveBind({ host: "example.com" }, "auto")).toThrow(
+      `Cannot bind "example.com": use '' (all interfaces), 'localhost' or an IP address`,
+    );
+  });
+
+  it("rejects a literal of the other family", () => {
+    expect(() => resolveBind({ host: "127.0.0.1" }, "ipv6")).toThrow(/IPv6-only/);
+    expect(() => resolveBind({ host: "::1" }, "ipv4")).toThrow(/IPv4-only/);
+  });
+});
+
+describe("address literals", () => {
+  it("tells IPv4 from IPv6", () => {
+    expect([isIPv4("127.0.0.1"), isIPv4("256.0.0.1"), isIPv4("01.2.3.4")]).toEqual([true, false, false]);
+    expect([isIPv6("::1"), isIPv6("fe80::1:2"), isIPv6("::ffff:1.2.3.4"), isIPv6("1:::2")]).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
+  });
+
+  it("brackets IPv6 hosts when formatting", () => {
+    expect(formatAddress({ hostname: "::1", port: 7 })).toBe("[::1]:7");
+    expect(formatAddress({ hostname: "127.0.0.1", port: 7 })).toBe("127.0.0.1:7");
+  });
+});

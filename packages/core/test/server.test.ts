@@ -1,0 +1,110 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { type ServerEvent, serve } from "../src/index.ts";
+import { FakeTransport } from "./fake-transport.ts";
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("serve", () => {
+  it("asks the transport for the resolved bind and the listen defaults", async () => {
+    const transport = new FakeTransport();
+    await serve(transport, { host: "localhost", port: 7007 });
+    expect(transport.requests).toEqual([
+      {
+        hostname: "127.0.0.1",
+        port: 7007,
+        ipv6Only: false,
+        family: "IPv4",
+        reuseAddress: true,
+        backlog: 511,
+        highWaterMark: 65_536,
+        noDelay: true,
+      },
+    ]);
+  });
+
+  it("reports listening, open and close events with byte counts", async () => {
+    const transport = new FakeTransport();
+    const events: ServerEvent[] = [];
+    await serve(transport, { port: 7007, onEvent: (event) => events.push(event) });
+    const socket = transport.connect();
+    socket.receive("12345");
+    socket.events.onEnd();
+    socket.finishClose();
+    expect(events.map((event) => event.type)).toEqual(["listening", "open", "close"]);
+    expect(events[2]).toMatchObject({ reason: "peer", bytesIn: 5, bytesOut: 5 });
+  });
+
+  it("closes connections beyond maxConnections at once and leaves the others alone", async () => {
+    const transport = new FakeTransport();
+    const events: ServerEvent[] = [];
+    const server = await serve(transport, { port: 7007, maxConnections: 2, onEvent: (event) => events.push(event) });
+    const first = transport.connect();
+    const second = transport.connect();
+    const third = transport.connect();
+    expect([first.state, second.state, third.state]).toEqual(["open", "open", "closing"]);
+    expect(events.filter((event) => event.type === "reject")).toEqual([
+      { type: "reject", remote: third.remoteAddress, reason: "max-connections", limit: 2 },
+    ]);
+    third.finishClose();
+    expect(server.connectionCount).toBe(2);
+  });
+
+  it("rejects a maxConnections below 1", async () => {
+    await expect(serve(new FakeTransport(), { maxConnections: 0 })).rejects.toThrow(RangeError);
+  });
+
+  it("closes a connection silent for the idle timeout, not one that keeps talking", async () => {
+    vi.useFakeTimers();
+    const transport = new FakeTransport();
+    const events: ServerEvent[] = [];
+    await serve(transport, { port: 7007, idleTimeout: 1000, onEvent: (event) => events.push(event) });
+    const silent = transport.connect();
+    const chatty = transport.connect();
+    for (let elapsed = 0; elapsed < 1000; elapsed += 200) {
+      vi.advanceTimersByTime(200);
+      chatty.receive(".");
+    }
+    expect(silent.state).toBe("open");
+    vi.advanceTimersByTime(250);
+    chatty.receive(".");
+    expect(silent.state).toBe("closing");
+    expect(chatty.state).toBe("open");
+    silent.finishClose();
+    expect(events.find((event) => event.type === "close")).toMatchObject({ reason: "idle-timeout" });
+  });
+
+  it("shuts down gracefully: stops accepting, waits for connections, resets the rest at the timeout", async () => {
+    vi.useFakeTimers();
+    const transport = new FakeTransport();
+    const server = await serve(transport, { port: 7007 });
+    const finishing = transport.connect();
+    const stuck = transport.connect();
+    const done = server.shutdown({ timeout: 500 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(transport.closed).toBe(true);
+    finishing.events.onEnd();
+    finishing.finishClose();
+    await vi.advanceTimersByTimeAsync(500);
+    expect(await done).toEqual({ finished: 1, reset: 1 });
+    expect(stuck.state).toBe("reset");
+  });
+
+  it("passes the transport's listen error through unchanged", async () => {
+    const transport = new FakeTransport();
+    const failure = new Error("boom");
+    transport.failWith = failure;
+    await expect(serve(transport, { port: 7007 })).rejects.toBe(failure);
+  });
+
+  it("reports accept errors and keeps listening", async () => {
+    const transport = new FakeTransport();
+    const events: ServerEvent[] = [];
+    await serve(transport, { port: 7007, onEvent: (event) => events.push(event) });
+    const error = Object.assign(new Error("too many open files"), { code: "EMFILE" });
+    transport.acceptError(error);
+    expect(events.at(-1)).toEqual({ type: "accept-error", error });
+    expect(() => transport.connect()).not.toThrow();
+  });
+});
