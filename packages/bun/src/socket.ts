@@ -1,4 +1,4 @@
-import type { IpFamily, SocketEvents, TcpAddress, TransportSocket } from "@tcp-echo/core";
+import { type SocketEvents, type TcpAddress, type TransportSocket, tcpAddress } from "@tcp-echo/core";
 import type { Socket } from "bun";
 
 /** What follows once the write queue is empty. */
@@ -34,13 +34,13 @@ export class BunSocket implements TransportSocket {
 
   get localAddress(): TcpAddress {
     const socket = this.#socket;
-    this.#local ??= tcpAddress(socket.localAddress, socket.localPort, socket.localFamily);
+    this.#local ??= tcpAddress(socket.localAddress, socket.localPort);
     return this.#local;
   }
 
   get remoteAddress(): TcpAddress {
     const socket = this.#socket;
-    this.#remote ??= tcpAddress(socket.remoteAddress, socket.remotePort, socket.remoteFamily);
+    this.#remote ??= tcpAddress(socket.remoteAddress, socket.remotePort);
     return this.#remote;
   }
 
@@ -133,9 +133,4 @@ export class BunSocket implements TransportSocket {
     if (this.#after === "shutdown") this.#socket.shutdown();
     else this.#socket.end();
   }
-}
-
-function tcpAddress(hostname: string, port: number, family: string): TcpAddress {
-  const ipFamily: IpFamily = family === "IPv6" ? "IPv6" : "IPv4";
-  return { transport: "tcp", hostname, port, family: ipFamily };
 }

@@ -156,6 +156,27 @@ export function formatAddress(address: Pick<TcpAddress, "hostname" | "port">): s
   return `${host}:${address.port}`;
 }
 
+/**
+ * Builds a {@link TcpAddress} from the host and port a runtime reports for a socket. The family
+ * follows from the literal (IPv6 literals contain a colon, IPv4-mapped ones included), so every
+ * adapter reports it the same way.
+ *
+ * @param hostname The IP literal, without brackets; `undefined` (a closed socket) gives `""`.
+ * @param port The port; `undefined` gives 0.
+ * @returns The address.
+ *
+ * @example
+ * ```ts
+ * import { tcpAddress } from "@tcp-echo/core";
+ *
+ * console.log(tcpAddress("::1", 7007).family); // "IPv6"
+ * ```
+ */
+export function tcpAddress(hostname: string | undefined, port: number | undefined): TcpAddress {
+  const host = hostname ?? "";
+  return { transport: "tcp", hostname: host, port: port ?? 0, family: host.includes(":") ? "IPv6" : "IPv4" };
+}
+
 function invalid(message: string): TcpEchoError {
   return new TcpEchoError("ERR_INVALID_ADDRESS", message);
 }

@@ -30,6 +30,7 @@ export {
   resolveBind,
   type SocketAddress,
   type TcpAddress,
+  tcpAddress,
 } from "./address.ts";
 export type { CloseReason, Connection, ConnectionHandler } from "./connection.ts";
 export { echoHandler } from "./echo.ts";

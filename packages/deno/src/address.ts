@@ -1,11 +1,7 @@
-import type { TcpAddress } from "@tcp-echo/core";
+import { type TcpAddress, tcpAddress } from "@tcp-echo/core";
 
-export function tcpAddress(addr: Deno.Addr): TcpAddress {
+/** The core's address for a `Deno.Addr` of a TCP listener or connection. */
+export function denoAddress(addr: Deno.Addr): TcpAddress {
   const net = addr as Deno.NetAddr;
-  return {
-    transport: "tcp",
-    hostname: net.hostname,
-    port: net.port,
-    family: net.hostname.includes(":") ? "IPv6" : "IPv4",
-  };
+  return tcpAddress(net.hostname, net.port);
 }

@@ -1,5 +1,5 @@
 import type { SocketEvents, TcpAddress, TransportSocket } from "@tcp-echo/core";
-import { tcpAddress } from "./address.ts";
+import { denoAddress } from "./address.ts";
 import { isClosedResource } from "./errors.ts";
 
 const MIN_READ = 4 * 1024;
@@ -36,12 +36,12 @@ export class DenoSocket implements TransportSocket {
   }
 
   get localAddress(): TcpAddress {
-    this.#local ??= tcpAddress(this.#conn.localAddr);
+    this.#local ??= denoAddress(this.#conn.localAddr);
     return this.#local;
   }
 
   get remoteAddress(): TcpAddress {
-    this.#remote ??= tcpAddress(this.#conn.remoteAddr);
+    this.#remote ??= denoAddress(this.#conn.remoteAddr);
     return this.#remote;
   }
 

@@ -1,5 +1,5 @@
 import { formatAddress, type Transport, type TransportListener } from "@tcp-echo/core";
-import { tcpAddress } from "./address.ts";
+import { denoAddress } from "./address.ts";
 import { isClosedResource, mapListenError } from "./errors.ts";
 import { assertDeno } from "./runtime.ts";
 import { DenoSocket } from "./socket.ts";
@@ -55,7 +55,7 @@ class DenoListener implements TransportListener {
     sink: Parameters<Transport["listen"]>[1],
   ) {
     this.#listener = listener;
-    this.address = tcpAddress(listener.addr);
+    this.address = denoAddress(listener.addr);
     void this.#acceptLoop(highWaterMark, noDelay, sink);
   }
 

@@ -1,5 +1,5 @@
 import type { Socket } from "node:net";
-import type { IpFamily, SocketEvents, TcpAddress, TransportSocket } from "@tcp-echo/core";
+import { type SocketEvents, type TcpAddress, type TransportSocket, tcpAddress } from "@tcp-echo/core";
 
 // https://nodejs.org/api/net.html#class-netsocket
 export class NodeSocket implements TransportSocket {
@@ -25,13 +25,13 @@ export class NodeSocket implements TransportSocket {
 
   get localAddress(): TcpAddress {
     const socket = this.#socket;
-    this.#local ??= tcpAddress(socket.localAddress, socket.localPort, socket.localFamily);
+    this.#local ??= tcpAddress(socket.localAddress, socket.localPort);
     return this.#local;
   }
 
   get remoteAddress(): TcpAddress {
     const socket = this.#socket;
-    this.#remote ??= tcpAddress(socket.remoteAddress, socket.remotePort, socket.remoteFamily);
+    this.#remote ??= tcpAddress(socket.remoteAddress, socket.remotePort);
     return this.#remote;
   }
 
@@ -61,9 +61,4 @@ export class NodeSocket implements TransportSocket {
   reset(): void {
     this.#socket.resetAndDestroy();
   }
-}
-
-function tcpAddress(hostname: string | undefined, port: number | undefined, family: string | undefined): TcpAddress {
-  const ipFamily: IpFamily = family === "IPv6" ? "IPv6" : "IPv4";
-  return { transport: "tcp", hostname: hostname ?? "", port: port ?? 0, family: ipFamily };
 }
