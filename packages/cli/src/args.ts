@@ -1,0 +1,190 @@
+import { parseArgs } from "node:util";
+import { isIPv4, isIPv6 } from "@tcp-echo/core";
+import { parseDuration } from "./duration.ts";
+import { UsageError } from "./usage-error.ts";
+
+/** How the log is written: one readable line per event, or one JSON object per line. */
+export type LogFormat = "pretty" | "json";
+
+/** What the command line asks the server for, validated, with the defaults filled in. */
+export interface CliOptions {
+  /** `''` (all interfaces), `localhost` or an IP literal; brackets around IPv6 are allowed. */
+  readonly host: string;
+  /** 0 to 65535; 0 asks for a free port. */
+  readonly port: number;
+  /** The `listen(2)` backlog; undefined leaves the core's default. */
+  readonly backlog: number | undefined;
+  /** Whether `SO_REUSEADDR` is set. */
+  readonly reuseAddress: boolean;
+  /** Open connections allowed at once; undefined for no limit. */
+  readonly maxConnections: number | undefined;
+  /** Milliseconds of silence before a connection is closed; 0 never closes it. */
+  readonly idleTimeout: number;
+  /** Milliseconds a graceful shutdown waits before resetting what is open; 0 resets at once. */
+  readonly shutdownTimeout: number;
+  /** The log's format. */
+  readonly logFormat: LogFormat;
+  /** Leave out the per-connection events (open, close, reject). */
+  readonly quiet: boolean;
+}
+
+/** What to do: print help, print the version, or serve. */
+export type Command =
+  | { readonly kind: "help" }
+  | { readonly kind: "version" }
+  | { readonly kind: "serve"; readonly options: CliOptions };
+
+/**
+ * The defaults of {@link CliOptions}, as `--help` prints them.
+ *
+ * @example The default address
+ * ```ts
+ * import { DEFAULTS } from "@tcp-echo/cli";
+ *
+ * console.log(`${DEFAULTS.host}:${DEFAULTS.port}`); // "127.0.0.1:7007"
+ * ```
+ */
+export const DEFAULTS: CliOptions = {
+  host: "127.0.0.1",
+  port: 7007,
+  backlog: undefined,
+  reuseAddress: true,
+  maxConnections: undefined,
+  idleTimeout: 0,
+  shutdownTimeout: 10_000,
+  logFormat: "pretty",
+  quiet: false,
+};
+
+const STRING_FLAGS = [
+  "host",
+  "port",
+  "backlog",
+  "max-connections",
+  "idle-timeout",
+  "shutdown-timeout",
+  "log-format",
+] as const;
+const BOOLEAN_FLAGS = ["reuse-address", "no-reuse-address", "quiet", "help", "version"] as const;
+type StringFlag = (typeof STRING_FLAGS)[number];
+type BooleanFlag = (typeof BOOLEAN_FLAGS)[number];
+
+const OPTIONS = {
+  ...Object.fromEntries(STRING_FLAGS.map((name) => [name, { type: "string" }])),
+  ...Object.fromEntries(BOOLEAN_FLAGS.map((name) => [name, { type: "boolean" }])),
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" },
+} as const satisfies NonNullable<Parameters<typeof parseArgs>[0]>["options"];
+
+/**
+ * Reads the command line and the `HOST` and `PORT` environment variables (used when the flags
+ * are absent) into a {@link Command}. `--flag value` and `--flag=value` both work; the last of a
+ * repeated flag wins; `--help` and `--version` win over everything else.
+ *
+ * @param args The arguments after the program name.
+ * @param env Reads an environment variable; undefined when it is unset or not readable.
+ * @returns The command to run.
+ * @throws {UsageError} For an unknown flag, a missing or malformed value, a stray argument, or a
+ * bad `HOST` or `PORT`.
+ *
+ * @example Flags over environment
+ * ```ts
+ * import { parseCommandLine } from "@tcp-echo/cli";
+ *
+ * const command = parseCommandLine(["--port=0", "--idle-timeout", "30s"], (name) => ({ HOST: "::1" })[name]);
+ * if (command.kind === "serve") console.log(command.options.host, command.options.port); // "::1" 0
+ * ```
+ */
+export function parseCommandLine(args: readonly string[], env: (name: string) => string | undefined): Command {
+  // strict: false and the tokens let every runtime report the same messages: node:util's own
+  // errors differ in wording between runtimes and versions.
+  const { tokens } = parseArgs({
+    args: [...args],
+    options: OPTIONS,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const strings = new Map<StringFlag, string>();
+  const booleans = new Map<BooleanFlag, boolean>();
+  let problem: UsageError | undefined;
+  for (const token of tokens) {
+    if (token.kind === "option-terminator") continue;
+    if (token.kind === "positional") {
+      problem ??= new UsageError(`unexpected argument '${token.value}'`);
+    } else if (isStringFlag(token.name)) {
+      if (token.value === undefined) problem ??= new UsageError(`option '${token.rawName}' needs a value`);
+      else strings.set(token.name, token.value);
+    } else if (isBooleanFlag(token.name)) {
+      if (token.value !== undefined) problem ??= new UsageError(`option '${token.rawName}' takes no value`);
+      else booleans.set(token.name, true);
+      if (token.name === "reuse-address") booleans.delete("no-reuse-address");
+      if (token.name === "no-reuse-address") booleans.delete("reuse-address");
+    } else {
+      problem ??= new UsageError(`unknown option '${token.rawName}'`);
+    }
+  }
+  if (booleans.has("help")) return { kind: "help" };
+  if (booleans.has("version")) return { kind: "version" };
+  if (problem !== undefined) throw problem;
+
+  const envHost = strings.has("host") ? undefined : env("HOST");
+  const envPort = strings.has("port") ? undefined : env("PORT");
+  return {
+    kind: "serve",
+    options: {
+      host: host(strings.get("host"), "--host") ?? host(envHost, "HOST environment variable") ?? DEFAULTS.host,
+      port: port(strings.get("port"), "--port") ?? port(envPort, "PORT environment variable") ?? DEFAULTS.port,
+      backlog: wholeNumber(strings.get("backlog"), "--backlog", 0),
+      reuseAddress: !booleans.has("no-reuse-address"),
+      maxConnections: wholeNumber(strings.get("max-connections"), "--max-connections", 1),
+      idleTimeout: duration(strings.get("idle-timeout"), "--idle-timeout") ?? DEFAULTS.idleTimeout,
+      shutdownTimeout: duration(strings.get("shutdown-timeout"), "--shutdown-timeout") ?? DEFAULTS.shutdownTimeout,
+      logFormat: logFormat(strings.get("log-format")) ?? DEFAULTS.logFormat,
+      quiet: booleans.has("quiet"),
+    },
+  };
+}
+
+function isStringFlag(name: string): name is StringFlag {
+  return (STRING_FLAGS as readonly string[]).includes(name);
+}
+
+function isBooleanFlag(name: string): name is BooleanFlag {
+  return (BOOLEAN_FLAGS as readonly string[]).includes(name);
+}
+
+function host(value: string | undefined, source: string): string | undefined {
+  if (value === undefined) return undefined;
+  const bare = value.startsWith("[") && value.endsWith("]") ? value.slice(1, -1) : value;
+  if (bare === "" || bare.toLowerCase() === "localhost" || isIPv4(bare) || isIPv6(bare)) return value;
+  throw new UsageError(`invalid ${source} '${value}': use an IP address, 'localhost' or '' (all interfaces)`);
+}
+
+function port(value: string | undefined, source: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN;
+  if (number >= 0 && number <= 65535) return number;
+  throw new UsageError(`invalid ${source} '${value}': expected a whole number from 0 to 65535`);
+}
+
+function wholeNumber(value: string | undefined, flag: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const number = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (number >= min && Number.isSafeInteger(number)) return number;
+  throw new UsageError(`invalid ${flag} '${value}': expected a whole number of ${min} or more`);
+}
+
+function duration(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseDuration(value);
+  } catch {
+    throw new UsageError(`invalid ${flag} '${value}': expected a duration such as 500ms, 30s, 2m or 1h`);
+  }
+}
+
+function logFormat(value: string | undefined): LogFormat | undefined {
+  if (value === undefined || value === "pretty" || value === "json") return value;
+  throw new UsageError(`invalid --log-format '${value}': expected pretty or json`);
+}

@@ -1,0 +1,50 @@
+const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
+
+/**
+ * Parses a duration as the command's flags take it: `500ms`, `30s`, `2m`, `1h`, or a bare
+ * number of seconds. `0` means "off" to the flags that take it.
+ *
+ * @param text The duration as typed.
+ * @returns Whole milliseconds, rounded to the nearest.
+ * @throws {RangeError} For anything else: a negative number, an unknown unit, an empty string.
+ *
+ * @example Durations in milliseconds
+ * ```ts
+ * import { parseDuration } from "@tcp-echo/cli";
+ *
+ * console.log(parseDuration("30s"), parseDuration("500ms"), parseDuration("2")); // 30000 500 2000
+ * ```
+ */
+export function parseDuration(text: string): number {
+  const match = DURATION.exec(text.trim());
+  if (match === null) {
+    throw new RangeError(`Cannot parse duration ${JSON.stringify(text)}: use a number with ms, s, m or h, e.g. 30s`);
+  }
+  const [, amount = "", unit = "s"] = match;
+  const ms = Math.round(Number(amount) * (UNITS[unit] ?? 1000));
+  if (!Number.isSafeInteger(ms)) throw new RangeError(`Cannot parse duration ${JSON.stringify(text)}: too long`);
+  return ms;
+}
+
+/**
+ * Formats milliseconds in the largest unit that keeps the number whole: `10s`, `1500ms`, `2m`.
+ *
+ * @param ms Milliseconds, 0 or more.
+ * @returns The duration as `--help` and the log spell it.
+ *
+ * @example Round trip with parseDuration
+ * ```ts
+ * import { formatDuration } from "@tcp-echo/cli";
+ *
+ * console.log(formatDuration(10_000), formatDuration(1500), formatDuration(0)); // "10s" "1500ms" "0s"
+ * ```
+ */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return "0s";
+  for (const unit of ["h", "m", "s"] as const) {
+    const size = UNITS[unit] ?? 1;
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}

@@ -1,0 +1,42 @@
+import { TcpEchoError } from "@tcp-echo/core";
+
+/** Why the server cannot run, as the one line the command prints, and the exit status. */
+export interface Failure {
+  /** The sentence after `tcp-echo: `: what failed and what to do about it. */
+  readonly message: string;
+  /** The core's error code, when the failure has one. */
+  readonly code?: string;
+  /** 2 for a bad command line the core caught, 1 otherwise. */
+  readonly exitCode: 1 | 2;
+}
+
+const REMEDIES: Readonly<Partial<Record<string, string>>> = {
+  EADDRINUSE: "pick another port with --port",
+  EACCES: "pick a port of 1024 or more with --port, or run with the privilege to bind this one",
+  EADDRNOTAVAIL: "pick an address of this machine with --host, or '' for all interfaces",
+};
+
+/**
+ * Turns an error thrown while starting or stopping the server into the line to print: the
+ * core's message plus a remedy for the errors a person can fix, the bare message otherwise.
+ *
+ * @param error What was thrown.
+ * @returns The line, the code and the exit status.
+ *
+ * @example The port is taken
+ * ```ts
+ * import { AddressInUseError } from "@tcp-echo/core";
+ * import { describeFailure } from "@tcp-echo/cli";
+ *
+ * console.log(describeFailure(new AddressInUseError("127.0.0.1:7007")).message);
+ * // "Cannot listen on 127.0.0.1:7007: address already in use; pick another port with --port"
+ * ```
+ */
+export function describeFailure(error: unknown): Failure {
+  if (error instanceof TcpEchoError) {
+    const remedy = REMEDIES[error.code];
+    const message = remedy === undefined ? error.message : `${error.message}; ${remedy}`;
+    return { message, code: error.code, exitCode: error.code === "ERR_INVALID_ADDRESS" ? 2 : 1 };
+  }
+  return { message: error instanceof Error ? error.message : String(error), exitCode: 1 };
+}

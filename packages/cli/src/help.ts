@@ -1,0 +1,38 @@
+import { DEFAULTS } from "./args.ts";
+import { formatDuration } from "./duration.ts";
+
+/**
+ * The text `tcp-echo --help` prints on stdout.
+ *
+ * @example Print the help
+ * ```ts
+ * import { HELP } from "@tcp-echo/cli";
+ *
+ * console.log(HELP.split("\n")[0]); // "Usage: tcp-echo [options]"
+ * ```
+ */
+export const HELP: string = `Usage: tcp-echo [options]
+
+An RFC 862 echo server: every byte a client sends comes back. Runs on Node.js, Deno and Bun.
+
+Options:
+  --host <host>                 IP address, 'localhost' or '' for all interfaces
+                                (env HOST, default ${DEFAULTS.host})
+  --port <port>                 0 to 65535; 0 picks a free port (env PORT, default ${DEFAULTS.port})
+  --backlog <n>                 Queue of connections not yet accepted (default 511; Bun: its own)
+  --reuse-address               Set SO_REUSEADDR (the default); --no-reuse-address leaves it off
+  --max-connections <n>         Connections open at once; more are closed at once (default: no limit)
+  --idle-timeout <duration>     Close connections silent this long (default 0: never)
+  --shutdown-timeout <duration> On SIGINT or SIGTERM, wait this long for connections to finish,
+                                then reset them (default ${formatDuration(DEFAULTS.shutdownTimeout)}; 0 resets at once)
+  --log-format <format>         pretty or json (default ${DEFAULTS.logFormat})
+  --quiet                       Leave out the per-connection events (open, close, reject)
+  -h, --help                    Print this help and exit
+  -V, --version                 Print the version and exit
+
+Durations: 500ms, 30s, 2m, 1h; a bare number is seconds.
+The log goes to stderr. The first SIGINT or SIGTERM stops accepting and shuts down gracefully;
+a second one exits at once.
+Exit status: 0 after a shutdown, 1 when the server cannot run, 2 for a bad command line,
+130 or 143 after a second SIGINT or SIGTERM.
+`;

@@ -1,0 +1,29 @@
+/**
+ * The tcp-echo command: an RFC 862 echo server with flags, logs, limits and graceful shutdown,
+ * the same on Node.js, Deno and Bun. `main()` is the whole command; a runtime's entrypoint hands
+ * it that runtime's {@link Platform} and transport.
+ *
+ * @example The Deno entrypoint
+ * ```ts ignore
+ * import { denoPlatform, main } from "@tcp-echo/cli";
+ * import { denoTransport } from "@tcp-echo/deno";
+ *
+ * const platform = denoPlatform();
+ * platform.exit(await main(platform, denoTransport));
+ * ```
+ *
+ * @module
+ */
+
+export { type CliOptions, type Command, DEFAULTS, type LogFormat, parseCommandLine } from "./args.ts";
+export { formatDuration, parseDuration } from "./duration.ts";
+export { describeFailure, type Failure } from "./failure.ts";
+export { HELP } from "./help.ts";
+export { createLogger, formatJson, formatPretty, type LogEvent, type LoggerOptions } from "./log.ts";
+export { main } from "./main.ts";
+export { bunPlatform } from "./platform/bun.ts";
+export { denoPlatform } from "./platform/deno.ts";
+export { nodePlatform } from "./platform/node.ts";
+export type { Platform, Signal } from "./platform.ts";
+export { UsageError } from "./usage-error.ts";
+export { VERSION } from "./version.ts";

@@ -1,0 +1,154 @@
+import { formatAddress, type ServerEvent } from "@tcp-echo/core";
+import type { LogFormat } from "./args.ts";
+import { formatDuration } from "./duration.ts";
+import type { Signal } from "./platform.ts";
+
+/** What the command logs: the server's events plus its own. */
+export type LogEvent =
+  | ServerEvent
+  /** The server cannot run; `code` is the core's error code when there is one. */
+  | { readonly type: "error"; readonly message: string; readonly code?: string }
+  /** A second signal arrived during a shutdown: the process exits now with `code`. */
+  | { readonly type: "exit"; readonly signal: Signal; readonly code: number };
+
+/** Options of {@link createLogger}. */
+export interface LoggerOptions {
+  /** The line format. */
+  readonly format: LogFormat;
+  /** Leave out `open`, `close` and `reject`. The `listening` line is always written. */
+  readonly quiet: boolean;
+  /** Writes text, one or more whole lines, to the log (stderr). */
+  readonly write: (text: string) => void;
+  /** The clock for the json `time` field. Default: `() => new Date()`. */
+  readonly now?: () => Date;
+}
+
+const PER_CONNECTION: ReadonlySet<LogEvent["type"]> = new Set(["open", "close", "reject"]);
+
+/**
+ * Makes the function that writes each {@link LogEvent} as one line.
+ *
+ * @param options Format, verbosity and where to write.
+ * @returns The function to hand to `serve()` as `onEvent`.
+ *
+ * @example Log a server's events as JSON lines on stderr
+ * ```ts ignore
+ * import { serve } from "@tcp-echo/core";
+ * import { nodeTransport } from "@tcp-echo/node";
+ * import { createLogger } from "@tcp-echo/cli";
+ *
+ * const log = createLogger({ format: "json", quiet: false, write: (text) => process.stderr.write(text) });
+ * await serve(nodeTransport, { port: 0, onEvent: log });
+ * ```
+ */
+export function createLogger(options: LoggerOptions): (event: LogEvent) => void {
+  const now = options.now ?? (() => new Date());
+  return (event) => {
+    if (options.quiet && PER_CONNECTION.has(event.type)) return;
+    const line = options.format === "json" ? formatJson(event, now()) : formatPretty(event);
+    options.write(`${line}\n`);
+  };
+}
+
+/**
+ * Formats an event as one line for people: `tcp-echo listening on [::1]:7007 (deno 2.9.6)`.
+ *
+ * @param event The event.
+ * @returns The line, without its newline.
+ *
+ * @example The startup line
+ * ```ts
+ * import { formatPretty } from "@tcp-echo/cli";
+ *
+ * const address = { transport: "tcp", hostname: "::1", port: 7007, family: "IPv6" } as const;
+ * console.log(formatPretty({ type: "listening", address, runtime: { name: "deno", version: "2.9.6" } }));
+ * // "tcp-echo listening on [::1]:7007 (deno 2.9.6)"
+ * ```
+ */
+export function formatPretty(event: LogEvent): string {
+  switch (event.type) {
+    case "listening":
+      return `tcp-echo listening on ${formatAddress(event.address)} (${event.runtime.name} ${event.runtime.version})`;
+    case "open":
+      return `open #${event.id} ${formatAddress(event.remote)} (${event.open} open)`;
+    case "close": {
+      const error = event.error === undefined ? "" : `: ${event.error.message}`;
+      return `close #${event.id} ${formatAddress(event.remote)} ${event.reason}${error}, ${event.bytesIn} bytes in, ${event.bytesOut} bytes out, ${event.durationMs} ms`;
+    }
+    case "reject":
+      return `reject ${formatAddress(event.remote)} ${event.reason}: ${event.limit} open already`;
+    case "accept-error":
+      return `tcp-echo: cannot accept a connection: ${event.error.message}; still listening`;
+    case "shutdown":
+      if (event.phase === "end") return `tcp-echo stopped: ${event.finished} finished, ${event.reset} reset`;
+      return `tcp-echo shutting down: ${plural(event.open, "connection")} open, ${
+        event.timeout === 0 ? "resetting them now" : `waiting up to ${formatDuration(event.timeout)}`
+      }`;
+    case "error":
+      return `tcp-echo: ${event.message}`;
+    case "exit":
+      return `tcp-echo: second ${event.signal}, exiting now with code ${event.code}`;
+  }
+}
+
+/**
+ * Formats an event as one JSON object: `type` and `time` first, addresses as `host:port` strings,
+ * errors as their message, durations in milliseconds.
+ *
+ * @param event The event.
+ * @param time When it happened.
+ * @returns The JSON text, without its newline.
+ *
+ * @example A close event
+ * ```ts
+ * import { formatJson } from "@tcp-echo/cli";
+ *
+ * const remote = { transport: "tcp", hostname: "127.0.0.1", port: 50000, family: "IPv4" } as const;
+ * const event = { type: "close", id: 1, remote, reason: "peer", bytesIn: 5, bytesOut: 5, durationMs: 3 } as const;
+ * console.log(formatJson(event, new Date(0)));
+ * // {"type":"close","time":"1970-01-01T00:00:00.000Z","id":1,"remote":"127.0.0.1:50000","reason":"peer",...}
+ * ```
+ */
+export function formatJson(event: LogEvent, time: Date): string {
+  const head = { type: event.type, time: time.toISOString() };
+  switch (event.type) {
+    case "listening": {
+      const { hostname, port, family } = event.address;
+      const address = formatAddress(event.address);
+      return JSON.stringify({ ...head, address, hostname, port, family, runtime: event.runtime });
+    }
+    case "open":
+      return JSON.stringify({ ...head, id: event.id, remote: formatAddress(event.remote), open: event.open });
+    case "close": {
+      const { id, reason, bytesIn, bytesOut, durationMs } = event;
+      const error = event.error === undefined ? {} : { error: event.error.message };
+      return JSON.stringify({
+        ...head,
+        id,
+        remote: formatAddress(event.remote),
+        reason,
+        bytesIn,
+        bytesOut,
+        durationMs,
+        ...error,
+      });
+    }
+    case "reject":
+      return JSON.stringify({ ...head, remote: formatAddress(event.remote), reason: event.reason, limit: event.limit });
+    case "accept-error":
+      return JSON.stringify({ ...head, error: event.error.message });
+    case "shutdown": {
+      const { type: _, ...rest } = event;
+      return JSON.stringify({ ...head, ...rest });
+    }
+    case "error":
+    case "exit": {
+      const { type: _, ...rest } = event;
+      return JSON.stringify({ ...head, ...rest });
+    }
+  }
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}

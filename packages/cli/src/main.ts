@@ -1,0 +1,111 @@
+import { formatAddress, resolveBind, type Server, serve, type Transport } from "@tcp-echo/core";
+import { deferAcceptCloses } from "./accept-close.ts";
+import { type CliOptions, parseCommandLine } from "./args.ts";
+import { describeFailure, type Failure } from "./failure.ts";
+import { HELP } from "./help.ts";
+import { createLogger, type LogEvent } from "./log.ts";
+import type { Platform, Signal } from "./platform.ts";
+import { UsageError } from "./usage-error.ts";
+import { VERSION } from "./version.ts";
+
+/** The exit status after a second signal: 128 + the signal's number, as shells report it. */
+const SECOND_SIGNAL_EXIT: Readonly<Record<Signal, number>> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * Runs the tcp-echo command: parses the command line, serves echo until the first SIGINT or
+ * SIGTERM, shuts down gracefully, and returns the exit status. It never throws: every failure
+ * is printed as one line on stderr.
+ *
+ * Exit status: 0 after `--help`, `--version` or a shutdown; 1 when the server cannot run (the
+ * address is in use, a permission is missing); 2 for a bad command line; 130 or 143 when a
+ * second SIGINT or SIGTERM cuts a shutdown short.
+ *
+ * @param platform The process to run in: arguments, environment, output, signals.
+ * @param transport The adapter of the same runtime.
+ * @returns The exit status, for `platform.exit()`.
+ *
+ * @example The entrypoint of a runtime
+ * ```ts ignore
+ * import { main, nodePlatform } from "@tcp-echo/cli";
+ * import { nodeTransport } from "@tcp-echo/node";
+ *
+ * const platform = nodePlatform();
+ * platform.exit(await main(platform, nodeTransport));
+ * ```
+ */
+export async function main(platform: Platform, transport: Transport): Promise<number> {
+  try {
+    const command = parseCommandLine(platform.args, (name) => platform.env(name));
+    if (command.kind === "help") platform.stdout(HELP);
+    if (command.kind === "version") {
+      platform.stdout(`tcp-echo ${VERSION} (${platform.runtime.name} ${platform.runtime.version})\n`);
+    }
+    return command.kind === "serve" ? await run(platform, transport, command.options) : 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      platform.stderr(`tcp-echo: ${error.message}\nTry 'tcp-echo --help' for more information.\n`);
+      return 2;
+    }
+    platform.stderr(`tcp-echo: ${describeFailure(error).message}\n`);
+    if (platform.env("TCP_ECHO_DEBUG") && error instanceof Error) platform.stderr(`${error.stack}\n`);
+    return 1;
+  }
+}
+
+async function run(platform: Platform, transport: Transport, options: CliOptions): Promise<number> {
+  const log = createLogger({ format: options.logFormat, quiet: options.quiet, write: platform.stderr });
+  let server: Server | undefined;
+  let stopping = false;
+  let settle: (code: number) => void = () => {};
+  const stopped = new Promise<number>((resolve) => {
+    settle = resolve;
+  });
+  const shutdown = async (running: Server) => {
+    // Stop accepting first, and wait until the port is released (close() resolves then), so
+    // that a connection made after the "shutting down" line, which shutdown() logs before it
+    // starts waiting, is refused.
+    await running.close();
+    running.shutdown({ timeout: options.shutdownTimeout }).then(
+      () => settle(0),
+      (error: unknown) => settle(fail(log, describeFailure(error))),
+    );
+  };
+  const stop = (signal: Signal) => {
+    if (stopping) {
+      const code = SECOND_SIGNAL_EXIT[signal];
+      log({ type: "exit", signal, code });
+      void server?.shutdown({ timeout: 0 }).catch(() => {});
+      settle(code);
+      return;
+    }
+    stopping = true;
+    if (server !== undefined) void shutdown(server);
+  };
+  // Listening before the server is up, so a signal right after the startup line is not lost.
+  platform.onSignal("SIGINT", () => stop("SIGINT"));
+  platform.onSignal("SIGTERM", () => stop("SIGTERM"));
+
+  try {
+    const bind = resolveBind(options, "auto");
+    const denied = platform.listenDenied(formatAddress(bind));
+    if (denied !== undefined) return fail(log, { message: denied, code: "EPERM", exitCode: 1 });
+    server = await serve(deferAcceptCloses(transport), {
+      host: options.host,
+      port: options.port,
+      reuseAddress: options.reuseAddress,
+      backlog: options.backlog,
+      maxConnections: options.maxConnections,
+      idleTimeout: options.idleTimeout,
+      onEvent: log,
+    });
+  } catch (error) {
+    return fail(log, describeFailure(error));
+  }
+  if (stopping) void shutdown(server);
+  return stopped;
+}
+
+function fail(log: (event: LogEvent) => void, failure: Failure): number {
+  log({ type: "error", message: failure.message, ...(failure.code === undefined ? {} : { code: failure.code }) });
+  return failure.exitCode;
+}

@@ -1,0 +1,50 @@
+import type { RuntimeInfo } from "@tcp-echo/core";
+
+/** The signals that stop the server: the first shuts down gracefully, a second exits at once. */
+export type Signal = "SIGINT" | "SIGTERM";
+
+/**
+ * What the command needs from the process it runs in. One small implementation per runtime
+ * (`nodePlatform`, `denoPlatform`, `bunPlatform`); tests can pass their own.
+ *
+ * @example A platform in memory, to run the command under a test
+ * ```ts
+ * import { main, type Platform } from "@tcp-echo/cli";
+ * import { nodeTransport } from "@tcp-echo/node";
+ *
+ * let output = "";
+ * const platform: Platform = {
+ *   runtime: { name: "test", version: "0.0.0" },
+ *   args: ["--version"],
+ *   env: () => undefined,
+ *   stdout: (text) => void (output += text),
+ *   stderr: (text) => void (output += text),
+ *   onSignal: () => {},
+ *   exit: (code) => { throw new Error(`exit ${code}`); },
+ *   listenDenied: () => undefined,
+ * };
+ * console.log(await main(platform, nodeTransport), output); // 0 "tcp-echo 0.1.0 (test 0.0.0)\n"
+ * ```
+ */
+export interface Platform {
+  /** The runtime, for `--version`. */
+  readonly runtime: RuntimeInfo;
+  /** The arguments after the program (and script) name. */
+  readonly args: readonly string[];
+  /** An environment variable; undefined when unset or when the runtime may not read it. Never prompts. */
+  env(name: string): string | undefined;
+  /** Writes text to stdout, synchronously. */
+  stdout(text: string): void;
+  /** Writes text to stderr, synchronously. */
+  stderr(text: string): void;
+  /** Calls `listener` each time the process receives `signal`, instead of terminating. */
+  onSignal(signal: Signal, listener: () => void): void;
+  /** Ends the process with `code`. */
+  exit(code: number): never;
+  /**
+   * Why the runtime would refuse to listen on `address` (`host:port`), as a sentence that names
+   * the permission to grant; undefined when it may listen. Checked before listening, so a
+   * runtime that asks for permissions (Deno) never prompts.
+   */
+  listenDenied(address: string): string | undefined;
+}

@@ -1,0 +1,59 @@
+import type { Platform } from "../platform.ts";
+
+type PermissionDescriptor = { name: "env"; variable: string } | { name: "net"; host: string };
+
+// The part of the Deno namespace this file uses, so the package type-checks without Deno's types.
+interface DenoApi {
+  readonly args: readonly string[];
+  readonly version: { readonly deno: string };
+  readonly env: { get(name: string): string | undefined };
+  readonly permissions: { querySync(descriptor: PermissionDescriptor): { readonly state: string } };
+  readonly stdout: { writeSync(bytes: Uint8Array): number };
+  readonly stderr: { writeSync(bytes: Uint8Array): number };
+  addSignalListener(signal: "SIGINT" | "SIGTERM", listener: () => void): void;
+  exit(code: number): never;
+}
+
+/**
+ * The {@link Platform} of Deno. It reads only the environment variables and listens only where
+ * `--allow-env` and `--allow-net` already allow (`Deno.permissions.querySync`), so it never
+ * prompts: a variable it may not read counts as unset, and an address it may not listen on
+ * gives a message naming the `--allow-net` to add.
+ *
+ * @returns The platform of this process.
+ * @throws {Error} When called outside Deno.
+ *
+ * @example Run the command on Deno
+ * ```ts ignore
+ * import { denoPlatform, main } from "@tcp-echo/cli";
+ * import { denoTransport } from "@tcp-echo/deno";
+ *
+ * const platform = denoPlatform();
+ * platform.exit(await main(platform, denoTransport));
+ * ```
+ */
+export function denoPlatform(): Platform {
+  const deno = (globalThis as { Deno?: DenoApi }).Deno;
+  if (deno === undefined) throw new Error("denoPlatform() runs on Deno; on Node.js use nodePlatform()");
+  const encoder = new TextEncoder();
+  // https://docs.deno.com/api/deno/~/Deno.permissions
+  const granted = (descriptor: PermissionDescriptor) => deno.permissions.querySync(descriptor).state === "granted";
+  const write = (stream: DenoApi["stdout"], text: string) => {
+    const bytes = encoder.encode(text);
+    for (let written = 0; written < bytes.length; ) written += stream.writeSync(bytes.subarray(written));
+  };
+  return {
+    runtime: { name: "deno", version: deno.version.deno },
+    args: deno.args,
+    env: (name) => (granted({ name: "env", variable: name }) ? deno.env.get(name) : undefined),
+    stdout: (text) => write(deno.stdout, text),
+    stderr: (text) => write(deno.stderr, text),
+    onSignal: (signal, listener) => deno.addSignalListener(signal, listener),
+    exit: (code) => deno.exit(code),
+    listenDenied(address) {
+      if (granted({ name: "net", host: address })) return undefined;
+      const host = address.replace(/:0$/, "");
+      return `Cannot listen on ${address}: Deno has no network permission; run with --allow-net or --allow-net=${host}`;
+    },
+  };
+}

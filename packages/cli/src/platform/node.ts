@@ -1,0 +1,21 @@
+import process from "node:process";
+import type { Platform } from "../platform.ts";
+import { processPlatform } from "./process.ts";
+
+/**
+ * The {@link Platform} of Node.js: `process.argv`, `process.env`, `process.on(signal)`.
+ *
+ * @returns The platform of this process.
+ *
+ * @example Run the command on Node.js
+ * ```ts ignore
+ * import { main, nodePlatform } from "@tcp-echo/cli";
+ * import { nodeTransport } from "@tcp-echo/node";
+ *
+ * const platform = nodePlatform();
+ * platform.exit(await main(platform, nodeTransport));
+ * ```
+ */
+export function nodePlatform(): Platform {
+  return processPlatform({ name: "node", version: process.versions.node });
+}

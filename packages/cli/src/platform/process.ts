@@ -1,0 +1,18 @@
+import process from "node:process";
+import type { RuntimeInfo } from "@tcp-echo/core";
+import type { Platform } from "../platform.ts";
+
+// Node.js and Bun share node:process; writes to pipes, files and terminals are synchronous on
+// Linux and macOS, so what is written before exit() is never lost.
+export function processPlatform(runtime: RuntimeInfo): Platform {
+  return {
+    runtime,
+    args: process.argv.slice(2),
+    env: (name) => process.env[name],
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
+    onSignal: (signal, listener) => void process.on(signal, listener),
+    exit: (code) => process.exit(code),
+    listenDenied: () => undefined,
+  };
+}

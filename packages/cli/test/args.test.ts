@@ -1,0 +1,120 @@
+import { describe, expect, test } from "vitest";
+import { DEFAULTS, parseCommandLine } from "../src/args.ts";
+import { UsageError } from "../src/usage-error.ts";
+
+const noEnv = (): undefined => undefined;
+
+function options(args: string[], env: Record<string, string> = {}) {
+  const command = parseCommandLine(args, (name) => env[name]);
+  if (command.kind !== "serve") throw new Error(`expected serve, got ${command.kind}`);
+  return command.options;
+}
+
+function usageError(args: string[], env: Record<string, string> = {}): string {
+  try {
+    parseCommandLine(args, (name) => env[name]);
+  } catch (error) {
+    if (error instanceof UsageError) return error.message;
+    throw error;
+  }
+  throw new Error(`expected a UsageError for ${JSON.stringify(args)}`);
+}
+
+describe("parseCommandLine", () => {
+  test("no arguments serve on the defaults", () => {
+    expect(parseCommandLine([], noEnv)).toEqual({ kind: "serve", options: DEFAULTS });
+    expect(DEFAULTS).toMatchObject({ host: "127.0.0.1", port: 7007, shutdownTimeout: 10_000, logFormat: "pretty" });
+  });
+
+  test("--flag value and --flag=value both set a flag", () => {
+    expect(options(["--port", "0", "--host=::1"])).toMatchObject({ port: 0, host: "::1" });
+  });
+
+  test("every flag is read into its option", () => {
+    const args = [
+      "--host=",
+      "--port=8000",
+      "--backlog=64",
+      "--no-reuse-address",
+      "--max-connections=3",
+      "--idle-timeout=300ms",
+      "--shutdown-timeout=2m",
+      "--log-format=json",
+      "--quiet",
+    ];
+    expect(options(args)).toEqual({
+      host: "",
+      port: 8000,
+      backlog: 64,
+      reuseAddress: false,
+      maxConnections: 3,
+      idleTimeout: 300,
+      shutdownTimeout: 120_000,
+      logFormat: "json",
+      quiet: true,
+    });
+  });
+
+  test("the last of --reuse-address and --no-reuse-address wins", () => {
+    expect(options(["--no-reuse-address", "--reuse-address"]).reuseAddress).toBe(true);
+    expect(options(["--reuse-address", "--no-reuse-address"]).reuseAddress).toBe(false);
+  });
+
+  test("the last of a repeated flag wins", () => {
+    expect(options(["--port", "1", "--port", "2"]).port).toBe(2);
+  });
+
+  test("HOST and PORT are read when the flags are absent", () => {
+    expect(options([], { HOST: "localhost", PORT: "9000" })).toMatchObject({ host: "localhost", port: 9000 });
+  });
+
+  test("the flags win over HOST and PORT, and a bad variable under a flag is not read", () => {
+    expect(options(["--host=::1", "--port=1"], { HOST: "nope", PORT: "abc" })).toMatchObject({ host: "::1", port: 1 });
+  });
+
+  test("--help and -h print help, even beside other flags", () => {
+    expect(parseCommandLine(["--help"], noEnv)).toEqual({ kind: "help" });
+    expect(parseCommandLine(["--port=abc", "-h"], noEnv)).toEqual({ kind: "help" });
+  });
+
+  test("--version and -V print the version", () => {
+    expect(parseCommandLine(["--version"], noEnv)).toEqual({ kind: "version" });
+    expect(parseCommandLine(["-V"], noEnv)).toEqual({ kind: "version" });
+  });
+
+  test("hosts in brackets, IPv4, IPv6, localhost and '' are accepted", () => {
+    for (const host of ["[::1]", "0.0.0.0", "fe80::1", "LOCALHOST", ""])
+      expect(options(["--host", host]).host).toBe(host);
+  });
+
+  test.each([
+    [["--port", "70000"], "invalid --port '70000': expected a whole number from 0 to 65535"],
+    [["--port", "-1"], "invalid --port '-1': expected a whole number from 0 to 65535"],
+    [["--port=abc"], "invalid --port 'abc': expected a whole number from 0 to 65535"],
+    [["--port=1.5"], "invalid --port '1.5': expected a whole number from 0 to 65535"],
+    [["--port="], "invalid --port '': expected a whole number from 0 to 65535"],
+    [["--host", "example.com"], "invalid --host 'example.com': use an IP address, 'localhost' or '' (all interfaces)"],
+    [["--host", "256.1.1.1"], "invalid --host '256.1.1.1': use an IP address, 'localhost' or '' (all interfaces)"],
+    [["--bogus"], "unknown option '--bogus'"],
+    [["-x"], "unknown option '-x'"],
+    [["serve"], "unexpected argument 'serve'"],
+    [["--port"], "option '--port' needs a value"],
+    [["--quiet=yes"], "option '--quiet' takes no value"],
+    [["--idle-timeout", "5x"], "invalid --idle-timeout '5x': expected a duration such as 500ms, 30s, 2m or 1h"],
+    [["--shutdown-timeout=-1s"], "invalid --shutdown-timeout '-1s': expected a duration such as 500ms, 30s, 2m or 1h"],
+    [["--max-connections", "0"], "invalid --max-connections '0': expected a whole number of 1 or more"],
+    [["--backlog", "many"], "invalid --backlog 'many': expected a whole number of 0 or more"],
+    [["--log-format", "xml"], "invalid --log-format 'xml': expected pretty or json"],
+  ])("%j is a usage error", (args, message) => {
+    expect(usageError(args)).toBe(message);
+  });
+
+  test("a bad PORT or HOST is a usage error naming the variable", () => {
+    expect(usageError([], { PORT: "abc" })).toBe(
+      "invalid PORT environment variable 'abc': expected a whole number from 0 to 65535",
+    );
+    expect(usageError([], { HOST: "nope" })).toBe(
+      "invalid HOST environment variable 'nope': use an IP address, 'localhost' or '' (all interfaces)",
+    );
+  });
+});

@@ -1,0 +1,286 @@
+// The tcp-echo command as users run it: each runtime's entrypoint in a child process, talked to
+// over TCP on 127.0.0.1. Needs the build (`npm test` builds first): runtimes/node/dist/main.js and
+// packages/cli/dist, which Deno and Bun load through node_modules.
+import { randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:net";
+import { afterAll, describe, expect, test } from "vitest";
+import { Client, connectError } from "./helpers/client.ts";
+import { withDeadline } from "./helpers/deadline.ts";
+import { killLeftovers, runToExit, startServer } from "./helpers/process.ts";
+import { RUNTIMES } from "./helpers/runtimes.ts";
+
+afterAll(killLeftovers);
+
+const TRY_HELP = "Try 'tcp-echo --help' for more information.\n";
+
+/** A listener in this process that holds a port, so the server under test finds it in use. */
+async function occupyPort(): Promise<Server & { port: number }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return Object.assign(server, { port: (server.address() as { port: number }).port });
+}
+
+describe.concurrent.each(RUNTIMES)("tcp-echo on %s", (runtime) => {
+  test("echoes every byte back, then ends after the client's half-close", async () => {
+    const { process: server, port, startupLine } = await startServer(runtime, ["--port", "0"]);
+    expect(startupLine).toMatch(new RegExp(`^tcp-echo listening on 127\\.0\\.0\\.1:${port} \\(${runtime} \\d+\\.\\d+`));
+    const payload = randomBytes(256 * 1024);
+    const client = await Client.open(port);
+    client.send(payload);
+    const received = await client.finish();
+    expect(received.equals(payload)).toBe(true);
+    await withDeadline(client.closed, 5000, "the connection to close");
+    await server.waitForLine(/^close #1 127\.0\.0\.1:\d+ peer, 262144 bytes in, 262144 bytes out/);
+    server.signal("SIGTERM");
+    expect(await server.waitForExit()).toEqual({ code: 0, signal: null });
+  });
+
+  test("the tcp-echo bin picks this runtime's adapter and serves", async () => {
+    const { process: server, port, startupLine } = await startServer(runtime, ["--port", "0"], { bin: true });
+    expect(startupLine).toMatch(new RegExp(`^tcp-echo listening on 127\\.0\\.0\\.1:${port} \\(${runtime} `));
+    const client = await Client.open(port);
+    client.send("bin");
+    expect((await client.finish()).toString()).toBe("bin");
+    server.signal("SIGINT");
+    expect(await server.waitForExit()).toEqual({ code: 0, signal: null });
+  });
+
+  test("--help prints the usage on stdout and exits 0", async () => {
+    const result = await runToExit(runtime, ["--help"]);
+    expect(result).toMatchObject({ code: 0, stderr: "" });
+    expect(result.stdout).toMatch(/^Usage: tcp-echo \[options\]\n/);
+    expect(result.stdout).toContain("--shutdown-timeout <duration>");
+  });
+
+  test("--version and -V print the version and the runtime on stdout", async () => {
+    for (const flag of ["--version", "-V"]) {
+      const result = await runToExit(runtime, [flag]);
+      expect(result).toMatchObject({ code: 0, stderr: "" });
+      expect(result.stdout).toMatch(new RegExp(`^tcp-echo 0\\.1\\.0 \\(${runtime} \\d+\\.\\d+\\.\\d+\\)\\n$`));
+    }
+  });
+
+  test.each([
+    [["--port", "70000"], "invalid --port '70000': expected a whole number from 0 to 65535"],
+    [["--port", "-1"], "invalid --port '-1': expected a whole number from 0 to 65535"],
+    [["--port=abc"], "invalid --port 'abc': expected a whole number from 0 to 65535"],
+    [["--host", "not-an-ip"], "invalid --host 'not-an-ip': use an IP address, 'localhost' or '' (all interfaces)"],
+    [["--frobnicate"], "unknown option '--frobnicate'"],
+    [["--idle-timeout", "5x"], "invalid --idle-timeout '5x': expected a duration such as 500ms, 30s, 2m or 1h"],
+    [["--max-connections", "0"], "invalid --max-connections '0': expected a whole number of 1 or more"],
+    [["--log-format", "xml"], "invalid --log-format 'xml': expected pretty or json"],
+  ])("%j prints one line and the hint to --help, and exits 2", async (args, message) => {
+    const result = await runToExit(runtime, args);
+    expect(result).toEqual({ code: 2, signal: null, stdout: "", stderr: `tcp-echo: ${message}\n${TRY_HELP}` });
+  });
+
+  test("a bad PORT variable is a usage error naming the variable, and exits 2", async () => {
+    const result = await runToExit(runtime, [], { env: { PORT: "abc" } });
+    expect(result).toEqual({
+      code: 2,
+      signal: null,
+      stdout: "",
+      stderr: `tcp-echo: invalid PORT environment variable 'abc': expected a whole number from 0 to 65535\n${TRY_HELP}`,
+    });
+  });
+
+  test("HOST and PORT are used when the flags are absent, and IPv6 prints in brackets", async () => {
+    const { process: server, port } = await startServer(runtime, [], { env: { HOST: "::1", PORT: "0" } });
+    await server.waitForLine(new RegExp(`^tcp-echo listening on \\[::1\\]:${port} \\(${runtime} `));
+    const client = await Client.open(port, "::1");
+    client.send("six");
+    expect((await client.finish()).toString()).toBe("six");
+    server.signal("SIGTERM");
+    expect((await server.waitForExit()).code).toBe(0);
+  });
+
+  test("an address in use prints one line with the remedy and exits 1", async () => {
+    const taken = await occupyPort();
+    try {
+      const result = await runToExit(runtime, ["--port", String(taken.port)]);
+      expect(result).toEqual({
+        code: 1,
+        signal: null,
+        stdout: "",
+        stderr: `tcp-echo: Cannot listen on 127.0.0.1:${taken.port}: address already in use; pick another port with --port\n`,
+      });
+    } finally {
+      taken.close();
+    }
+  });
+
+  test("an address that is not this machine's prints one line with the remedy and exits 1", async () => {
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): never assigned to a real interface.
+    const result = await runToExit(runtime, ["--host", "192.0.2.1", "--port", "0"]);
+    expect(result).toEqual({
+      code: 1,
+      signal: null,
+      stdout: "",
+      stderr:
+        "tcp-echo: Cannot listen on 192.0.2.1:0: address not available on this machine; " +
+        "pick an address of this machine with --host, or '' for all interfaces\n",
+    });
+  });
+
+  test("SIGTERM lets 20 connections mid-transfer finish, refuses new ones, and exits 0", async () => {
+    const { process: server, port } = await startServer(runtime, ["--port", "0", "--quiet"]);
+    const payloads = Array.from({ length: 20 }, () => randomBytes(64 * 1024));
+    const clients = await Promise.all(payloads.map(() => Client.open(port)));
+    const half = 32 * 1024;
+    for (const [i, client] of clients.entries()) client.send(payloads[i]?.subarray(0, half) ?? "");
+    await Promise.all(clients.map((client) => client.waitForBytes(half)));
+
+    server.signal("SIGTERM");
+    await server.waitForLine(/^tcp-echo shutting down: 20 connections open, waiting up to 10s$/);
+    expect(await connectError(port)).toBe("ECONNREFUSED");
+    const received = await Promise.all(
+      clients.map((client, i) => {
+        client.send(payloads[i]?.subarray(half) ?? "");
+        return client.finish();
+      }),
+    );
+    for (const [i, bytes] of received.entries()) {
+      expect(bytes.equals(payloads[i] ?? Buffer.alloc(0)), `client ${i} got every byte`).toBe(true);
+    }
+    expect(await server.waitForExit()).toEqual({ code: 0, signal: null });
+    expect(server.lines.at(-1)).toBe("tcp-echo stopped: 20 finished, 0 reset");
+  });
+
+  test("SIGINT shuts down too, resetting what is still open at --shutdown-timeout", async () => {
+    const { process: server, port } = await startServer(runtime, ["--port", "0", "--shutdown-timeout", "300ms"]);
+    const client = await Client.open(port);
+    await server.waitForLine(/^open #1 /);
+    server.signal("SIGINT");
+    await server.waitForLine(/^tcp-echo shutting down: 1 connection open, waiting up to 300ms$/);
+    expect(await server.waitForExit(5000)).toEqual({ code: 0, signal: null });
+    expect(server.lines.at(-1)).toBe("tcp-echo stopped: 0 finished, 1 reset");
+    await withDeadline(client.ended, 5000, "the open connection to be closed");
+  });
+
+  test.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const)("a second %s exits at once with %i", async (signal, code) => {
+    const { process: server, port } = await startServer(runtime, ["--port", "0"]);
+    const client = await Client.open(port);
+    await server.waitForLine(/^open #1 /);
+    server.signal(signal);
+    await server.waitForLine(/^tcp-echo shutting down: 1 connection open, waiting up to 10s$/);
+    server.signal(signal);
+    // Well under the 10 s the first signal would wait.
+    expect(await server.waitForExit(3000)).toEqual({ code, signal: null });
+    expect(server.lines).toContain(`tcp-echo: second ${signal}, exiting now with code ${code}`);
+    client.destroy();
+  });
+
+  test("--max-connections closes the next connection at once and logs it; the first ones still echo", async () => {
+    const { process: server, port } = await startServer(runtime, ["--port", "0", "--max-connections", "2"]);
+    const first = await Promise.all([Client.open(port), Client.open(port)]);
+    for (const client of first) client.send("a");
+    await Promise.all(first.map((client) => client.waitForBytes(1)));
+
+    const extra = await Client.open(port);
+    await withDeadline(extra.ended, 5000, "the connection over the limit to be closed");
+    expect(extra.received.length).toBe(0);
+    await server.waitForLine(/^reject 127\.0\.0\.1:\d+ max-connections: 2 open already$/);
+
+    for (const client of first) client.send("b");
+    for (const client of first) expect((await client.finish()).toString()).toBe("ab");
+    server.signal("SIGTERM");
+    expect((await server.waitForExit()).code).toBe(0);
+  });
+
+  test("a rejected connection stops counting against --max-connections", async () => {
+    const { process: server, port } = await startServer(runtime, ["--port", "0", "--max-connections", "1"]);
+    const first = await Client.open(port);
+    first.send("1");
+    await first.waitForBytes(1);
+    const extra = await Client.open(port);
+    await withDeadline(extra.ended, 5000, "the connection over the limit to be closed");
+    await server.waitForLine(/^reject /);
+    await first.finish();
+    await server.waitForLine(/^close #1 /);
+
+    const next = await Client.open(port);
+    next.send("2");
+    expect((await next.finish()).toString()).toBe("2");
+    server.signal("SIGTERM");
+    await server.waitForLine(/^tcp-echo shutting down: 0 connections open/);
+    expect((await server.waitForExit()).code).toBe(0);
+  });
+
+  test("--idle-timeout closes a silent connection and logs idle-timeout", async () => {
+    const { process: server, port } = await startServer(runtime, ["--port", "0", "--idle-timeout", "300ms"]);
+    const started = performance.now();
+    const client = await Client.open(port);
+    await withDeadline(client.ended, 5000, "the idle connection to be closed");
+    expect(performance.now() - started).toBeGreaterThanOrEqual(250);
+    await server.waitForLine(/^close #1 127\.0\.0\.1:\d+ idle-timeout, 0 bytes in, 0 bytes out, \d+ ms$/);
+    server.signal("SIGTERM");
+    expect((await server.waitForExit()).code).toBe(0);
+  });
+
+  test("--log-format json writes one JSON object per line with each event's fields", async () => {
+    const args = ["--port", "0", "--log-format", "json", "--max-connections", "1"];
+    const { process: server, port } = await startServer(runtime, args);
+    const client = await Client.open(port);
+    client.send("ping");
+    await client.waitForBytes(4);
+    const extra = await Client.open(port);
+    await withDeadline(extra.ended, 5000, "the connection over the limit to be closed");
+    await server.waitForLine(/"type":"reject"/);
+    await client.finish();
+    await server.waitForLine(/"type":"close"/);
+    server.signal("SIGTERM");
+    expect((await server.waitForExit()).code).toBe(0);
+
+    const events = server.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(events.map((event) => event.type)).toEqual(["listening", "open", "reject", "close", "shutdown", "shutdown"]);
+    for (const event of events) expect(Number.isNaN(Date.parse(String(event.time)))).toBe(false);
+    const [listening, open, reject, close, begin, end] = events;
+    expect(listening).toMatchObject({ address: `127.0.0.1:${port}`, hostname: "127.0.0.1", port, family: "IPv4" });
+    expect(listening?.runtime).toMatchObject({ name: runtime, version: expect.any(String) });
+    expect(open).toMatchObject({ id: 1, remote: expect.stringMatching(/^127\.0\.0\.1:\d+$/), open: 1 });
+    expect(reject).toMatchObject({ reason: "max-connections", limit: 1 });
+    expect(close).toMatchObject({ id: 1, reason: "peer", bytesIn: 4, bytesOut: 4, durationMs: expect.any(Number) });
+    expect(begin).toMatchObject({ phase: "begin", open: 0, timeout: 10_000 });
+    expect(end).toMatchObject({ phase: "end", finished: 0, reset: 0 });
+  });
+
+  test("--quiet leaves out the per-connection lines but keeps the startup and shutdown lines", async () => {
+    const { process: server, port } = await startServer(runtime, ["--port", "0", "--quiet"]);
+    const client = await Client.open(port);
+    client.send("x");
+    await client.finish();
+    server.signal("SIGTERM");
+    expect((await server.waitForExit()).code).toBe(0);
+    expect(server.lines.map((line) => line.replace(/\d+/g, "N"))).toEqual([
+      `tcp-echo listening on N.N.N.N:N (${runtime} N.N.N)`,
+      "tcp-echo shutting down: N connections open, waiting up to Ns",
+      "tcp-echo stopped: N finished, N reset",
+    ]);
+  });
+});
+
+describe.concurrent("tcp-echo on deno without permissions", () => {
+  test("without --allow-net it names the permission to grant and exits 1", async () => {
+    const result = await runToExit("deno", ["--port", "7007"], { allowNet: false });
+    expect(result).toEqual({
+      code: 1,
+      signal: null,
+      stdout: "",
+      stderr:
+        "tcp-echo: Cannot listen on 127.0.0.1:7007: Deno has no network permission; " +
+        "run with --allow-net or --allow-net=127.0.0.1:7007\n",
+    });
+  });
+
+  test("without --allow-env it reads no variable and never prompts", async () => {
+    const env = { HOST: "not-an-ip" };
+    const { process: server, port } = await startServer("deno", ["--port", "0"], { allowEnv: false, env });
+    // Had HOST been read, it would be a usage error; unreadable, it counts as unset.
+    expect(server.lines[0]).toMatch(new RegExp(`^tcp-echo listening on 127\\.0\\.0\\.1:${port} \\(deno `));
+    server.signal("SIGTERM");
+    expect(await server.waitForExit()).toEqual({ code: 0, signal: null });
+  });
+});

@@ -1,0 +1,92 @@
+import { connect, type Socket } from "node:net";
+import { withDeadline } from "./deadline.ts";
+
+/**
+ * A TCP client that keeps every byte it receives and knows when the server ended its side.
+ */
+export class Client {
+  readonly socket: Socket;
+  readonly #chunks: Buffer[] = [];
+  #received = 0;
+  readonly #waiters = new Set<() => void>();
+  /** Resolves when the server sent FIN (`end`) or the socket closed, reset included. */
+  readonly ended: Promise<void>;
+  /** Resolves when the socket is closed. */
+  readonly closed: Promise<void>;
+
+  private constructor(socket: Socket) {
+    this.socket = socket;
+    socket.on("data", (chunk: Buffer) => {
+      this.#chunks.push(chunk);
+      this.#received += chunk.length;
+      for (const wake of this.#waiters) wake();
+    });
+    // A reset by the server is an outcome some tests expect, not a failure of the test.
+    socket.on("error", () => {});
+    this.ended = new Promise((resolve) => {
+      socket.once("end", resolve);
+      socket.once("close", resolve);
+    });
+    this.closed = new Promise((resolve) => socket.once("close", () => resolve()));
+  }
+
+  /** Connects to `host:port`, rejecting with the socket error (e.g. `ECONNREFUSED`). */
+  static open(port: number, host = "127.0.0.1", ms = 5000): Promise<Client> {
+    const connected = new Promise<Client>((resolve, reject) => {
+      const socket = connect({ port, host });
+      socket.once("error", reject);
+      socket.once("connect", () => {
+        socket.off("error", reject);
+        resolve(new Client(socket));
+      });
+    });
+    return withDeadline(connected, ms, `a connection to ${host}:${port}`);
+  }
+
+  /** Every byte received so far. */
+  get received(): Buffer {
+    return Buffer.concat(this.#chunks);
+  }
+
+  /** Sends bytes. */
+  send(bytes: Uint8Array | string): void {
+    this.socket.write(bytes);
+  }
+
+  /** Waits until at least `count` bytes have arrived in total. */
+  waitForBytes(count: number, ms = 5000): Promise<Buffer> {
+    const enough = new Promise<Buffer>((resolve) => {
+      const check = () => {
+        if (this.#received < count) return;
+        this.#waiters.delete(check);
+        resolve(this.received);
+      };
+      this.#waiters.add(check);
+      check();
+    });
+    return withDeadline(enough, ms, () => `${count} bytes (have ${this.#received})`);
+  }
+
+  /** Half-closes (sends FIN), then waits for the server's FIN and returns every byte received. */
+  async finish(ms = 10_000): Promise<Buffer> {
+    this.socket.end();
+    await withDeadline(this.ended, ms, "the server to end the connection");
+    return this.received;
+  }
+
+  /** Closes the socket at once. */
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+/** Resolves with the error code of a connection attempt expected to fail (e.g. `ECONNREFUSED`). */
+export async function connectError(port: number, host = "127.0.0.1"): Promise<string> {
+  try {
+    const client = await Client.open(port, host);
+    client.destroy();
+    return "connected";
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? String(error);
+  }
+}
