@@ -1,0 +1,238 @@
+#!/usr/bin/env node
+/**
+ * The benchmark: tcp-echo against a raw control server on Node.js, Deno and Bun.
+ *
+ *   npm run bench                 the full matrix: 5 interleaved runs, results in benchmarks/results/
+ *   npm run bench -- --quick      one short run of two scenarios per runtime, results in .tmp/quick/
+ *
+ * Options: --runs N, --warmup-ms N, --duration-ms N, --runtimes node,deno,bun,
+ * --scenarios id,id, --servers ours,control, --out DIR, --note TEXT (recorded with the results,
+ * e.g. what else ran on the machine). Exits 1 when any session fails (a byte not echoed, a server
+ * that did not start or did not exit 0 on SIGTERM); a missed performance target is reported,
+ * never an error. A full run into the default folder also refreshes the block of the repository's
+ * README.md between the bench:results markers (its Performance section).
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { ensureLoadgen } from "./loadgen.mjs";
+import { describeMachine } from "./machine.mjs";
+import { renderAll, renderMarkdown, updateReadme } from "./render.mjs";
+import { QUICK_SCENARIOS, SCENARIOS } from "./scenarios.mjs";
+import { RUNTIMES, runtimeBinaries } from "./servers.mjs";
+import { runSession } from "./session.mjs";
+import { summarize } from "./summary.mjs";
+
+const benchDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const root = resolve(benchDir, "..");
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    runs: { type: "string" },
+    "warmup-ms": { type: "string" },
+    "duration-ms": { type: "string" },
+    runtimes: { type: "string" },
+    scenarios: { type: "string" },
+    servers: { type: "string" },
+    out: { type: "string" },
+    note: { type: "string" },
+  },
+});
+
+function list(value, allowed, name, fallback = allowed) {
+  if (value === undefined) return fallback;
+  const items = value.split(",").filter(Boolean);
+  for (const item of items) {
+    if (!allowed.includes(item))
+      throw new RangeError(`Cannot run the benchmark: unknown ${name} "${item}" (one of ${allowed.join(", ")})`);
+  }
+  return items;
+}
+
+function count(value, fallback, name) {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new RangeError(`Cannot run the benchmark: --${name} must be a whole number above 0`);
+  return n;
+}
+
+const quick = args.quick;
+const method = {
+  runs: count(args.runs, quick ? 1 : 5, "runs"),
+  warmupMs: count(args["warmup-ms"], quick ? 200 : 1000, "warmup-ms"),
+  durationMs: count(args["duration-ms"], quick ? 500 : 3000, "duration-ms"),
+  settleMs: quick ? 100 : 250,
+  order: "per run, scenario and runtime: ours then control (A B A B ...)",
+  note: args.note,
+};
+const runtimes = list(args.runtimes, [...RUNTIMES], "runtime");
+const allScenarios = SCENARIOS.map((s) => s.id);
+const scenarios = list(args.scenarios, allScenarios, "scenario", quick ? [...QUICK_SCENARIOS] : allScenarios).map(
+  (id) => SCENARIOS.find((s) => s.id === id),
+);
+const kinds = list(args.servers, ["ours", "control"], "server");
+const outDir = resolve(args.out ?? (quick ? join(benchDir, ".tmp", "quick") : join(benchDir, "results")));
+// Every full run keeps its JSON. latest.* and the README block show the last run of the whole
+// matrix; a run of a subset (--runtimes, --scenarios, --servers) is kept beside them, not over them.
+const complete = runtimes.length === RUNTIMES.length && scenarios.length === SCENARIOS.length && kinds.length === 2;
+const label = quick ? "quick" : complete ? "full" : "subset";
+
+/** The CPUs this process may run on, from /proc (a container or CI runner may not start at 0). */
+function allowedCpus() {
+  try {
+    const line = /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? "";
+    return line.split(",").flatMap((part) => {
+      const [from, to = from] = part.split("-").map(Number);
+      return Array.from({ length: to - from + 1 }, (_, i) => String(from + i));
+    });
+  } catch {
+    return [];
+  }
+}
+
+function hasTaskset(cpu) {
+  try {
+    execFileSync("taskset", ["-c", cpu, "true"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const [serverCpu, clientCpu] = allowedCpus();
+const pinned = clientCpu !== undefined && hasTaskset(serverCpu);
+const cpus = pinned ? { server: serverCpu, client: clientCpu } : { server: undefined, client: undefined };
+method.pinning = pinned
+  ? `server on CPU ${serverCpu}, load client on CPU ${clientCpu} (taskset)`
+  : "none: needs 2 CPUs and taskset";
+
+const bin = runtimeBinaries(root);
+const loadgen = ensureLoadgen(benchDir);
+const machine = describeMachine(root, bin);
+const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
+machine.loadAverageStart = load();
+const startedAt = new Date();
+const sessions = method.runs * scenarios.length * runtimes.length * kinds.length;
+
+// Per session beyond the load itself: the 0.2 s warm-up load, two settle pauses, and about 0.4 s
+// to start and stop a server and to open and close the scenario's connections.
+const sessionS = (method.warmupMs + method.durationMs + 200 + 2 * method.settleMs + 400) / 1000;
+const discarded = quick ? 0 : runtimes.length * kinds.length;
+const estimateS = Math.round(sessions * sessionS + discarded * (0.7 + (200 + 2 * method.settleMs + 400) / 1000));
+const duration = (s) => (s < 120 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`);
+
+const fmt = (n, digits = 0) => (n === undefined ? "-" : n.toLocaleString("en-US", { maximumFractionDigits: digits }));
+const write = (line) => process.stdout.write(`${line}\n`);
+write(
+  `tcp-echo benchmark (${label}): ${sessions} sessions, ${method.runs} run(s), ${method.warmupMs} ms warm-up + ${method.durationMs} ms measured each; estimated time ${duration(estimateS)}`,
+);
+write(
+  `machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Linux ${machine.kernel}`,
+);
+write(
+  `runtimes: node ${machine.runtimes.node}, deno ${machine.runtimes.deno}, bun ${machine.runtimes.bun}; client: ${loadgen.cc}; pinning: ${method.pinning}`,
+);
+write(
+  `load average (1, 5, 15 min): ${machine.loadAverageStart.join(", ")}${method.note ? `; note: ${method.note}` : ""}`,
+);
+if (!pinned) write("warning: server and client share CPUs: the figures are not comparable to a pinned run");
+if (machine.loadAverageStart[0] >= 0.5)
+  write("warning: other work is running (load average above 0.5): expect noisy figures, and say so with --note");
+
+const session = (runtime, kind, scenario) => ({
+  root,
+  loadgen: loadgen.path,
+  bin,
+  runtime,
+  kind,
+  scenario,
+  warmupMs: method.warmupMs,
+  durationMs: method.durationMs,
+  settleMs: method.settleMs,
+  cpus,
+});
+
+// A discarded round first: disk caches, Deno's module graph and the CPU frequency settle.
+if (!quick) {
+  write("warm-up round (discarded)");
+  for (const runtime of runtimes) {
+    for (const kind of kinds)
+      await runSession({ ...session(runtime, kind, scenarios[0]), warmupMs: 200, durationMs: 500 });
+  }
+}
+
+const samples = [];
+for (let run = 1; run <= method.runs; run++) {
+  for (const scenario of scenarios) {
+    for (const runtime of runtimes) {
+      for (const kind of kinds) {
+        const sample = { run, ...(await runSession(session(runtime, kind, scenario))) };
+        samples.push(sample);
+        const head = `[${run}/${method.runs}] ${runtime.padEnd(4)} ${scenario.short.padEnd(17)} ${kind.padEnd(7)}`;
+        if (!sample.ok) {
+          write(`${head} FAILED: ${sample.error}`);
+          if (sample.stderr) write(sample.stderr.replace(/^/gm, "    | "));
+          continue;
+        }
+        const c = sample.client;
+        const f = sample.serverFigures;
+        write(
+          `${head} ${fmt(c.messagesPerSec).padStart(9)} msg/s ${fmt(c.mibPerSec, 1).padStart(7)} MiB/s` +
+            `  p50 ${fmt(c.latencyUs.p50, 1)} p99 ${fmt(c.latencyUs.p99, 1)} p99.9 ${fmt(c.latencyUs.p999, 1)} us` +
+            `  server ${fmt(f.cpuPercent)}% cpu, peak ${fmt(f.peakRssKiB / 1024, 1)} MiB` +
+            (scenario.connections >= 100 ? `, ${fmt(f.idleBytesPerConnection / 1024, 2)} KiB/idle conn` : "") +
+            `  client ${fmt(c.client.cpuPercent)}% cpu (${fmt((c.client.cpuUserMs / c.windowMs) * 100)}% user)`,
+        );
+      }
+    }
+  }
+}
+
+const finishedAt = new Date();
+machine.loadAverageEnd = load();
+const result = {
+  schema: 1,
+  kind: label,
+  startedAt: startedAt.toISOString(),
+  finishedAt: finishedAt.toISOString(),
+  elapsedS: Math.round((finishedAt - startedAt) / 1000),
+  machine,
+  loadgen: { cc: loadgen.cc, cflags: loadgen.cflags },
+  method,
+  scenarios,
+  samples,
+  summary: summarize(samples),
+};
+
+mkdirSync(outDir, { recursive: true });
+const stamp = startedAt.toISOString().replace(/\..*$/, "Z").replaceAll(":", "-");
+const json = `${JSON.stringify(result, null, 2)}\n`;
+const files = [];
+if (!quick) {
+  writeFileSync(join(outDir, `${stamp}.json`), json);
+  files.push(join(outDir, `${stamp}.json`));
+}
+if (quick || complete || args.out !== undefined) {
+  writeFileSync(join(outDir, "latest.json"), json);
+  files.push(join(outDir, "latest.json"), ...renderAll(result, outDir).map((name) => join(outDir, name)));
+}
+const readme = join(root, "README.md");
+// The README shows only what the issue calls a result: the whole matrix, at least 5 runs.
+const readmeWorthy = !quick && complete && method.runs >= 5 && args.out === undefined;
+if (readmeWorthy && updateReadme(readme, result, outDir)) files.push(readme);
+
+write("");
+write(renderMarkdown(result));
+write(
+  `wrote ${files.map((f) => relative(process.cwd(), f)).join(", ")} in ${duration(result.elapsedS)} (estimated ${duration(estimateS)})`,
+);
+const failures = result.summary.failures;
+if (failures.length > 0) {
+  write(`${failures.length} session(s) failed`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,53 @@
+/**
+ * What a result is only valid for: the machine, the kernel, the runtime versions, the compiler
+ * and the commit.
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { cpus, release, totalmem } from "node:os";
+
+function run(file, args, cwd) {
+  try {
+    return execFileSync(file, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function read(path) {
+  try {
+    return readFileSync(path, "utf8").trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Describe the machine and the software under test.
+ * @param {string} root the repository root
+ * @param {Record<string, string>} bin runtime executables
+ * @returns {object}
+ */
+export function describeMachine(root, bin) {
+  const cpuList = cpus();
+  const osRelease = read("/etc/os-release");
+  const prettyName = osRelease && /^PRETTY_NAME="?([^"\n]*)"?/m.exec(osRelease)?.[1];
+  const commit = run("git", ["rev-parse", "--short", "HEAD"], root);
+  const dirty = run("git", ["status", "--porcelain", "--untracked-files=no"], root);
+  return {
+    cpuModel: cpuList[0]?.model,
+    cores: cpuList.length,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    os: prettyName,
+    kernel: release(),
+    runtimes: {
+      node: process.versions.node,
+      deno: run(bin.deno, ["--version"])
+        ?.split("\n")[0]
+        ?.replace(/^deno /, "")
+        .replace(/ \(.*$/, ""),
+      bun: run(bin.bun, ["--version"]),
+    },
+    commit: commit === undefined ? undefined : `${commit}${dirty ? " (with local changes)" : ""}`,
+  };
+}

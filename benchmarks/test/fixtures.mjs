@@ -1,0 +1,77 @@
+// Synthetic samples in the shape session.mjs returns, for the pure summary and render code.
+
+/**
+ * One session's sample.
+ * @param {object} o what differs between samples
+ * @returns {object}
+ */
+export function sample({
+  run,
+  runtime = "node",
+  server,
+  scenario = "pingpong-64b",
+  rate,
+  p99 = 100,
+  rss = 50_000,
+  idle = 4096,
+  client = 40,
+}) {
+  return {
+    run,
+    runtime,
+    server,
+    scenario,
+    ok: true,
+    client: {
+      ok: true,
+      messagesPerSec: rate,
+      mibPerSec: (rate * 64) / 2 ** 20,
+      windowMs: 1000,
+      messages: rate,
+      latencyUs: { p50: p99 / 2, p99, p999: p99 * 2 },
+      client: { cpuPercent: client, cpuUserMs: client, cpuSysMs: client * 9 },
+    },
+    serverFigures: {
+      cpuMs: 900,
+      cpuPercent: 90,
+      cpuUsPerMessage: 900_000 / rate,
+      peakRssKiB: rss,
+      idleBytesPerConnection: idle,
+    },
+  };
+}
+
+/**
+ * A results object around samples, as bench.mjs writes it.
+ * @param {object[]} samples
+ * @param {object} summary
+ * @returns {object}
+ */
+export function result(samples, summary) {
+  return {
+    schema: 1,
+    kind: "full",
+    startedAt: "2026-11-25T06:00:00.000Z",
+    elapsedS: 60,
+    machine: {
+      cpuModel: "Test CPU",
+      cores: 2,
+      memoryGiB: 4,
+      os: "Test OS",
+      kernel: "6.0",
+      runtimes: { node: "20.20.2", deno: "2.9.6", bun: "1.4.5" },
+      commit: "abc1234",
+      loadAverageStart: [0.5, 0.4, 0.3],
+      loadAverageEnd: [1.5, 0.9, 0.5],
+    },
+    method: {
+      runs: 3,
+      warmupMs: 1000,
+      durationMs: 3000,
+      pinning: "server on CPU 0, load client on CPU 1 (taskset)",
+      note: "a test",
+    },
+    samples,
+    summary,
+  };
+}

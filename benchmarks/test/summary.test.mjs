@@ -1,0 +1,93 @@
+import { expect, describe as group, test } from "vitest";
+import { describe, summarize } from "../src/summary.mjs";
+import { sample } from "./fixtures.mjs";
+
+group("describe()", () => {
+  test("gives the median of an odd count and the mean of the middle two of an even count", () => {
+    expect(describe([3, 1, 2])?.median).toBe(2);
+    expect(describe([4, 1, 3, 2])?.median).toBe(2.5);
+  });
+
+  test("reports min, max and spread relative to the median, skipping what is not a number", () => {
+    expect(describe([10, undefined, 12, Number.NaN, 8])).toEqual({ n: 3, median: 10, min: 8, max: 12, spread: 0.4 });
+  });
+
+  test("returns undefined for no values", () => {
+    expect(describe([])).toBeUndefined();
+  });
+});
+
+group("summarize()", () => {
+  const pair = (run, ours, control, extra = {}) => [
+    sample({ run, server: "ours", rate: ours, ...extra }),
+    sample({ run, server: "control", rate: control, ...extra }),
+  ];
+
+  test("takes ratios pair by pair within a run, not as a ratio of medians", () => {
+    // Run 2 is twice as fast for both: the pairwise ratios stay 0.9, 0.9, 0.9.
+    const samples = [...pair(1, 900, 1000), ...pair(2, 1800, 2000), ...pair(3, 900, 1000)];
+    const [row] = summarize(samples).rows;
+    expect(row.pairs).toBe(3);
+    expect(row.ratios.throughput.median).toBeCloseTo(0.9);
+    expect(row.ratios.throughput.spread).toBeCloseTo(0);
+    expect(row.ours.messagesPerSec.median).toBe(900);
+  });
+
+  test("reports a missed throughput target with the points it is short by", () => {
+    const { targets } = summarize([...pair(1, 950, 1000)]);
+    const throughput = targets.find((t) => t.target.startsWith("throughput"));
+    expect(throughput.met).toBe(false);
+    expect(throughput.text).toBe("95.0% of the control's throughput: 2.0 points short of 97%");
+  });
+
+  test("meets the throughput target at 97% and the p99 target at +5%", () => {
+    const samples = [
+      sample({ run: 1, server: "ours", rate: 970, p99: 105 }),
+      sample({ run: 1, server: "control", rate: 1000, p99: 100 }),
+    ];
+    const { targets } = summarize(samples);
+    expect(targets.map((t) => t.met)).toEqual([true, true]);
+  });
+
+  test("checks idle and peak memory only in the 1,000-connection scenario", () => {
+    const scenario = "64b-1000c";
+    const samples = [
+      sample({ run: 1, server: "ours", rate: 1000, scenario, idle: 5000, rss: 60_000 }),
+      sample({ run: 1, server: "control", rate: 1000, scenario, idle: 4000, rss: 60_000 }),
+    ];
+    const { targets } = summarize(samples);
+    const idle = targets.find((t) => t.target.startsWith("memory per idle"));
+    expect(idle.met).toBe(false);
+    expect(idle.text).toBe("memory per idle connection 25.0% above the control's: 15.0 points over the 10% allowance");
+    expect(targets.find((t) => t.target.startsWith("peak RSS")).met).toBe(true);
+    expect(summarize(pair(1, 1000, 1000)).targets.some((t) => t.target.includes("memory"))).toBe(false);
+  });
+
+  test("leaves failed sessions out of the figures and lists them", () => {
+    const failed = { ...sample({ run: 2, server: "ours", rate: 1 }), ok: false, error: "byte 7 differs" };
+    const { rows, failures } = summarize([
+      ...pair(1, 1000, 1000),
+      failed,
+      sample({ run: 2, server: "control", rate: 1000 }),
+    ]);
+    expect(rows[0].pairs).toBe(1);
+    expect(failures).toEqual([
+      { runtime: "node", server: "ours", scenario: "pingpong-64b", run: 2, error: "byte 7 differs" },
+    ]);
+  });
+
+  test("flags a row where the load client ran at 90% CPU or more", () => {
+    const { rows, targets } = summarize(pair(1, 900, 1000, { client: 95 }));
+    expect(rows[0].clientBound).toBe(95);
+    expect(targets[0].text).toMatch(/load client reached 95% CPU/);
+    expect(summarize(pair(1, 900, 1000)).rows[0].clientBound).toBeUndefined();
+  });
+
+  test("names the fastest server of each scenario for the client headroom", () => {
+    const samples = [...pair(1, 900, 1000), ...pair(1, 1200, 1100, { runtime: "bun" })];
+    const { headroom } = summarize(samples);
+    expect(headroom).toEqual([
+      expect.objectContaining({ scenario: "pingpong-64b", runtime: "bun", server: "ours", messagesPerSec: 1200 }),
+    ]);
+  });
+});
