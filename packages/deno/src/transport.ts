@@ -2,6 +2,7 @@ import { formatAddress, type Transport, type TransportListener } from "@tcp-echo
 import { denoAddress } from "./address.ts";
 import { isClosedResource, mapListenError } from "./errors.ts";
 import { assertDeno } from "./runtime.ts";
+import { primeSignals } from "./signals.ts";
 import { DenoSocket } from "./socket.ts";
 
 const runtime = assertDeno();
@@ -28,6 +29,7 @@ export const denoTransport: Transport = {
   },
   // https://docs.deno.com/api/deno/~/Deno.listen
   listen(request, sink) {
+    primeSignals();
     let listener: Deno.TcpListener;
     try {
       listener = Deno.listen({
@@ -46,7 +48,9 @@ export const denoTransport: Transport = {
 class DenoListener implements TransportListener {
   readonly address: TransportListener["address"];
   readonly #listener: Deno.TcpListener;
+  readonly #accepting: Promise<void>;
   #closed = false;
+  #wake: (() => void) | undefined;
 
   constructor(
     listener: Deno.TcpListener,
@@ -56,7 +60,7 @@ class DenoListener implements TransportListener {
   ) {
     this.#listener = listener;
     this.address = denoAddress(listener.addr);
-    void this.#acceptLoop(highWaterMark, noDelay, sink);
+    this.#accepting = this.#acceptLoop(highWaterMark, noDelay, sink);
   }
 
   // The listener's async iterator ends for good on an accept error such as EMFILE: accept()
@@ -72,7 +76,14 @@ class DenoListener implements TransportListener {
         if (this.#closed || isClosedResource(error)) return;
         sink.acceptError(error as Error);
         backoff = Math.min(MAX_ACCEPT_BACKOFF_MS, backoff === 0 ? 10 : backoff * 2);
-        await new Promise((resolve) => setTimeout(resolve, backoff));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, backoff);
+          this.#wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.#wake = undefined;
         continue;
       }
       if (noDelay) conn.setNoDelay(true);
@@ -81,11 +92,14 @@ class DenoListener implements TransportListener {
     }
   }
 
+  // Deno releases the port only once the pending accept() has been cancelled: until then a
+  // client still connects (and is reset), and the port cannot be listened on again.
   close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
       this.#listener.close();
+      this.#wake?.();
     }
-    return Promise.resolve();
+    return this.#accepting;
   }
 }
