@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 /**
  * `npm test`: every check, in order, failing fast on none of them: build, types, lint, core
- * purity, unit tests, the conformance suite inside Node, Deno and Bun, then the packages'
- * own tests. Prints a summary with each runtime's pass, fail and skip counts; exits 1 when
- * any step failed.
+ * purity, package checks (publint, attw, JSR dry run, doc lint), unit tests, the conformance
+ * suite inside Node, Deno and Bun, the conformance table (docs/conformance.md, which must be
+ * committed up to date), the conformance bin against the real entrypoints and socat, the packed
+ * tarballs on every runtime, then the packages' own tests (CLI processes, server, benchmark smoke).
+ * Prints a summary with each runtime's pass, fail and skip counts; exits 1 when any step failed.
  *
  *   npm test                    everything
  *   npm test -- --only=conformance,lint   a subset, by step id
  */
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 
@@ -35,6 +37,12 @@ const steps = [
   },
   { id: "lint", title: "lint and format (biome)", cmd: bin("biome"), args: ["ci", "."] },
   { id: "purity", title: "core imports no runtime", cmd: process.execPath, args: ["scripts/check-core-purity.mjs"] },
+  {
+    id: "packages",
+    title: "package checks (publint, attw, JSR)",
+    cmd: process.execPath,
+    args: ["scripts/check-packages.mjs"],
+  },
   { id: "unit", title: "unit tests (core)", cmd: process.execPath, args: [vitest, "run"], cwd: "packages/core" },
   ...Object.entries(conformance).map(([runtime, [cmd, args]]) => ({
     id: "conformance",
@@ -44,6 +52,28 @@ const steps = [
     args,
     cwd: "packages/conformance",
   })),
+  {
+    id: "conformance",
+    title: "conformance table",
+    cmd: process.execPath,
+    args: ["scripts/conformance-table.mjs", "--check"],
+    // The table needs all three runtimes' results from this run; a partial run leaves it alone.
+    unless: (results) =>
+      Object.keys(conformance).find((runtime) => !results.some((r) => r.step.runtime === runtime)) &&
+      "not every runtime's conformance ran",
+  },
+  {
+    id: "blackbox",
+    title: "black-box conformance (bin)",
+    cmd: process.execPath,
+    args: ["packages/conformance/blackbox/run.mjs"],
+  },
+  {
+    id: "pack",
+    title: "packed tarballs on node, deno, bun",
+    cmd: process.execPath,
+    args: ["scripts/pack-smoke.mjs"],
+  },
   ...workspaceTests(),
 ];
 
@@ -78,8 +108,10 @@ function run(step) {
   });
 }
 
+const resultsFile = (runtime) => join(root, `.vitest-results/conformance-${runtime}.json`);
+
 function conformanceCounts(runtime) {
-  const file = join(root, `.vitest-results/conformance-${runtime}.json`);
+  const file = resultsFile(runtime);
   if (!existsSync(file)) return undefined;
   const { cases } = JSON.parse(readFileSync(file, "utf8"));
   const count = (state) => cases.filter((c) => c.state === state).length;
@@ -89,6 +121,13 @@ function conformanceCounts(runtime) {
 const results = [];
 for (const step of selected) {
   console.log(`\n━━ ${step.title} ━━`);
+  const skipped = step.unless?.(results);
+  if (skipped) {
+    console.log(`skipped: ${skipped}`);
+    continue;
+  }
+  // A run that dies before its reporter writes must not leave an older run's results behind.
+  if (step.runtime !== undefined) rmSync(resultsFile(step.runtime), { force: true });
   const outcome = await run(step);
   results.push({ step, ...outcome });
 }
@@ -102,6 +141,12 @@ for (const { step, code, seconds } of results) {
     if (counts) detail = `  ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`;
   }
   console.log(`${mark} ${step.title.padEnd(34)} ${seconds.toFixed(1).padStart(6)} s${detail}`);
+}
+const durations = results.filter((r) => r.step.runtime !== undefined);
+if (durations.length > 0) {
+  console.log(
+    `conformance durations: ${durations.map((r) => `${r.step.runtime} ${r.seconds.toFixed(1)} s`).join(", ")}`,
+  );
 }
 for (const runtime of Object.keys(conformance)) {
   if (!results.some((r) => r.step.runtime === runtime)) continue;

@@ -23,6 +23,8 @@ export const bunTransport: Transport = {
   unsupported: {
     backlog: "Bun.listen takes no backlog; the listen(2) backlog is Bun's built-in default",
     reuseAddressOff: "Bun.listen always sets SO_REUSEADDR on listening sockets",
+    acceptBackoff:
+      "Bun.listen retries a failed accept (EMFILE) at once, in a busy loop, with no error to back off on (oven-sh/bun#32705)",
   },
   listen(request, sink) {
     const { highWaterMark, noDelay } = request;

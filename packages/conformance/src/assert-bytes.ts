@@ -1,7 +1,7 @@
 /**
  * Throws unless `actual` equals `expected` byte for byte, naming the first difference.
  *
- * @example
+ * @example Compare an echo with what was sent
  * ```ts
  * import { assertSameBytes } from "@tcp-echo/conformance";
  *

@@ -8,6 +8,8 @@ export interface ConnectOptions {
   readonly timeout?: number;
   /** Keep received chunks for {@link EchoClient.bytes} (default true); false only counts them. */
   readonly keep?: boolean;
+  /** Sees every received chunk as it arrives, e.g. to hash a stream too long to keep. */
+  readonly onData?: (chunk: Uint8Array) => void;
 }
 
 /**
@@ -37,12 +39,14 @@ export class EchoClient {
   /** Resolves when the socket has closed, with the error that closed it, if any. */
   readonly closed: Promise<Error | undefined>;
 
-  private constructor(socket: Socket, keep: boolean) {
+  private constructor(socket: Socket, options: ConnectOptions) {
     this.socket = socket;
-    this.#keep = keep;
+    this.#keep = options.keep ?? true;
+    const onData = options.onData;
     socket.on("data", (chunk: Buffer) => {
       this.#received += chunk.byteLength;
       if (this.#keep) this.#chunks.push(chunk);
+      onData?.(chunk);
       for (const wake of this.#dataWaiters.splice(0)) wake();
     });
     socket.on("end", () => {
@@ -64,7 +68,7 @@ export class EchoClient {
   /** Opens a connection to `target`. */
   static connect(target: Target, options: ConnectOptions = {}): Promise<EchoClient> {
     const socket = netConnect({ host: target.host, port: target.port, allowHalfOpen: true, noDelay: true });
-    const client = new EchoClient(socket, options.keep ?? true);
+    const client = new EchoClient(socket, options);
     const connected = new Promise<EchoClient>((resolve, reject) => {
       socket.once("connect", () => {
         socket.off("error", reject);
@@ -102,9 +106,48 @@ export class EchoClient {
     });
   }
 
-  /** Half-closes: sends FIN, keeps reading. */
-  end(): void {
-    this.socket.end();
+  /**
+   * Writes every chunk in order, waiting for `drain` whenever the socket is full, so a stream of
+   * any length costs no more memory than the socket's buffer.
+   * @returns the number of bytes written.
+   */
+  async writeAll(chunks: Iterable<Uint8Array>): Promise<number> {
+    const socket = this.socket;
+    let written = 0;
+    for (const chunk of chunks) {
+      if (this.#error !== undefined) throw this.#error;
+      if (socket.destroyed) throw new Error(`the connection closed after ${written} bytes written`);
+      written += chunk.byteLength;
+      if (socket.write(chunk)) continue;
+      await new Promise<void>((resolve, reject) => {
+        const done = (error?: Error) => {
+          socket.off("drain", done);
+          socket.off("close", closed);
+          if (error) reject(error);
+          else resolve();
+        };
+        const closed = () => done(this.#error ?? new Error(`the connection closed after ${written} bytes written`));
+        socket.on("drain", done);
+        socket.on("close", closed);
+      });
+    }
+    return written;
+  }
+
+  /** Stops reading: the echo piles up in the kernel until the server's writes block. */
+  pauseReading(): void {
+    this.socket.pause();
+  }
+
+  /** Reads again after {@link EchoClient.pauseReading}. */
+  resumeReading(): void {
+    this.socket.resume();
+  }
+
+  /** Half-closes: sends FIN (after `bytes`, when given), keeps reading. */
+  end(bytes?: Uint8Array): void {
+    if (bytes === undefined) this.socket.end();
+    else this.socket.end(bytes);
   }
 
   /** Resolves with everything received once the server's FIN arrives; rejects after `ms`. */
@@ -130,9 +173,14 @@ export class EchoClient {
     await withDeadline(reached(), ms, `${count} bytes of echo (received ${this.#received})`);
   }
 
-  /** Closes at once with a RST (`SO_LINGER` 0). */
+  /**
+   * Closes at once with a RST (`SO_LINGER` 0) where the runtime's `node:net` can
+   * (`resetAndDestroy()`), else with `destroy()`.
+   */
   reset(): void {
-    this.socket.resetAndDestroy();
+    const socket = this.socket as Partial<Pick<Socket, "resetAndDestroy">> & Socket;
+    if (typeof socket.resetAndDestroy === "function") socket.resetAndDestroy();
+    else socket.destroy();
   }
 
   /** Closes at once (FIN, no wait). */
@@ -145,7 +193,7 @@ export class EchoClient {
  * One echo exchange: connect, send `payload`, half-close, read until EOF.
  * @returns the bytes the server sent back.
  *
- * @example
+ * @example Send every byte value and read the echo
  * ```ts ignore
  * import { allByteValues, roundTrip } from "@tcp-echo/conformance";
  *

@@ -2,7 +2,7 @@
  * Resolves as `promise` does, or rejects once `ms` have passed, naming what was awaited.
  * Every wait in the suite goes through this: a case fails with a reason, it never hangs.
  *
- * @example
+ * @example Give up on a promise after a deadline
  * ```ts
  * import { withDeadline } from "@tcp-echo/conformance";
  *

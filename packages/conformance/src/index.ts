@@ -17,9 +17,10 @@
  */
 
 export { assertSameBytes } from "./assert-bytes.ts";
+export { type CaseOutcome, type CliOutput, main, runWireCases } from "./cli.ts";
 export { type ConnectOptions, EchoClient, roundTrip } from "./client.ts";
 export { withDeadline } from "./deadline.ts";
-export { allByteValues, patternBytes, sha256 } from "./payload.ts";
+export { allByteValues, patternBytes, sha256, streamChunks } from "./payload.ts";
 export { formatTarget, parseTarget, type Target } from "./target.ts";
-export { wireCases } from "./wire/index.ts";
+export { backpressureCase, wireCases } from "./wire/index.ts";
 export type { WireCase } from "./wire-case.ts";

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 /**
  * The 256 byte values 0x00..0xff, in order.
  *
- * @example
+ * @example Every byte value, once
  * ```ts
  * import { allByteValues } from "@tcp-echo/conformance";
  *
@@ -18,7 +18,7 @@ export function allByteValues(): Uint8Array {
  * `size` deterministic pseudo-random bytes; a different `seed` gives different bytes, so
  * concurrent clients can tell their echoes apart.
  *
- * @example
+ * @example A reproducible payload per client
  * ```ts
  * import { patternBytes } from "@tcp-echo/conformance";
  *
@@ -40,10 +40,38 @@ export function patternBytes(size: number, seed: number): Uint8Array {
   return bytes;
 }
 
+const streamBlocks = new Map<number, readonly Uint8Array[]>();
+
+/**
+ * A long deterministic stream in `chunkSize` pieces, `total` bytes in all: 16 distinct
+ * pseudo-random blocks in rotation, made once, so gigabytes cost no memory and a byte out of
+ * place still changes the hash.
+ *
+ * @example Stream a large payload in chunks
+ * ```ts
+ * import { streamChunks } from "@tcp-echo/conformance";
+ *
+ * let bytes = 0;
+ * for (const chunk of streamChunks(3 << 20, 1 << 20)) bytes += chunk.byteLength;
+ * console.log(bytes); // 3145728
+ * ```
+ */
+export function* streamChunks(total: number, chunkSize: number): Generator<Uint8Array, void, undefined> {
+  let blocks = streamBlocks.get(chunkSize);
+  if (blocks === undefined) {
+    blocks = Array.from({ length: 16 }, (_, index) => patternBytes(chunkSize, 1000 + index));
+    streamBlocks.set(chunkSize, blocks);
+  }
+  for (let offset = 0, index = 0; offset < total; offset += chunkSize, index++) {
+    const block = blocks[index % blocks.length] as Uint8Array;
+    yield total - offset < chunkSize ? block.subarray(0, total - offset) : block;
+  }
+}
+
 /**
  * The SHA-256 of `chunks`, in hex.
  *
- * @example
+ * @example Hash what came back
  * ```ts
  * import { sha256 } from "@tcp-echo/conformance";
  *

@@ -1,7 +1,7 @@
 /**
  * Where a wire-level case connects: the echo server under test.
  *
- * @example
+ * @example Parse an IPv6 target
  * ```ts
  * import { parseTarget } from "@tcp-echo/conformance";
  *
@@ -19,7 +19,7 @@ export interface Target {
  * Parses `host:port`, with IPv6 literals in brackets (`[::1]:7007`).
  *
  * @throws {RangeError} with a message naming the bad part.
- * @example
+ * @example Parse a host:port target
  * ```ts
  * import { parseTarget } from "@tcp-echo/conformance";
  *

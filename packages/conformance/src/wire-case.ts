@@ -26,6 +26,8 @@ export interface WireCase {
   readonly title: string;
   /** Milliseconds the case may take before it counts as failed. */
   readonly timeout: number;
+  /** The most connections the case holds open at once, when that is many: each costs a descriptor. */
+  readonly connections?: number;
   /** Runs the case; throws (with a message saying what differed) on failure. */
   run(target: Target): Promise<void>;
 }

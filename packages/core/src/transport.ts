@@ -36,12 +36,14 @@ export type Capability =
   /** A dual-stack socket can be made IPv6-only. */
   | "ipv6Only"
   /** `reset()` sends a TCP RST (`SO_LINGER` 0) rather than a FIN. */
-  | "reset";
+  | "reset"
+  /** A failed accept (`EMFILE`) is retried after a pause, not in a busy loop. */
+  | "acceptBackoff";
 
 /**
  * What the core asks a transport to listen with: a resolved bind plus the listen-time knobs.
  *
- * @example
+ * @example A request as the core builds it
  * ```ts
  * import type { ListenRequest } from "@tcp-echo/core";
  *

@@ -1,7 +1,11 @@
 import type { WireCase } from "../wire-case.ts";
-import { concurrentClientsCase } from "./concurrency.ts";
-import { allByteValuesCase } from "./exactness.ts";
-import { halfCloseCase } from "./half-close.ts";
+import { backpressureCase } from "./backpressure.ts";
+import { concurrentClientsCase, idleConnectionsCase } from "./concurrency.ts";
+import { allByteValuesCase, smallWritesCase, streamCase } from "./exactness.ts";
+import { endAtOnceCase, endWithDataCase, halfCloseCase } from "./half-close.ts";
+import { connectCloseCase, resetMidStreamCase } from "./misbehaviour.ts";
+
+export { backpressureCase } from "./backpressure.ts";
 
 /**
  * Every wire-level case, in the order they run.
@@ -13,4 +17,16 @@ import { halfCloseCase } from "./half-close.ts";
  * for (const wireCase of wireCases) await wireCase.run({ host: "127.0.0.1", port: 7007 });
  * ```
  */
-export const wireCases: readonly WireCase[] = [allByteValuesCase, concurrentClientsCase, halfCloseCase];
+export const wireCases: readonly WireCase[] = [
+  allByteValuesCase,
+  streamCase,
+  smallWritesCase,
+  halfCloseCase,
+  endWithDataCase,
+  endAtOnceCase,
+  concurrentClientsCase,
+  idleConnectionsCase,
+  resetMidStreamCase,
+  connectCloseCase,
+  backpressureCase,
+];

@@ -1,0 +1,39 @@
+import { transport } from "tcp-echo:binding";
+import { type ServeOptions, type Server, serve } from "@tcp-echo/core";
+import { withDeadline } from "../src/index.ts";
+
+/** A server under test, and a way to wait until it holds no connection. */
+export interface WatchedServer {
+  readonly server: Server;
+  /** Resolves once `server.connectionCount` is 0; rejects after `ms` with the count left. */
+  idle(ms: number): Promise<void>;
+}
+
+/** `serve()` over the runtime's transport, on 127.0.0.1 and an ephemeral port unless told. */
+export async function serveWatched(options: ServeOptions = {}): Promise<WatchedServer> {
+  const wakers = new Set<() => void>();
+  const server = await serve(transport, {
+    host: "127.0.0.1",
+    port: 0,
+    ...options,
+    onEvent(event) {
+      options.onEvent?.(event);
+      if (event.type === "close") for (const wake of wakers) wake();
+    },
+  });
+  return {
+    server,
+    idle(ms) {
+      const emptied = new Promise<void>((resolve) => {
+        const check = () => {
+          if (server.connectionCount !== 0) return;
+          wakers.delete(check);
+          resolve();
+        };
+        wakers.add(check);
+        check();
+      });
+      return withDeadline(emptied, ms, `the open-connection count to return to 0 (${server.connectionCount} open)`);
+    },
+  };
+}
