@@ -14,7 +14,11 @@
  * ```
  */
 export class UsageError extends Error {
-  /** @param message What is wrong, as one line a person can act on. */
+  /**
+   * Creates the error.
+   *
+   * @param message What is wrong, as one line a person can act on.
+   */
   constructor(message: string) {
     super(message);
     this.name = "UsageError";

@@ -20,7 +20,7 @@ export type AddressFamily = "auto" | "ipv4" | "ipv6" | "dual";
 /**
  * A TCP endpoint as a listener or connection reports it.
  *
- * @example
+ * @example An IPv6 loopback address
  * ```ts
  * import { formatAddress, type TcpAddress } from "@tcp-echo/core";
  *
@@ -45,7 +45,7 @@ export type SocketAddress = TcpAddress;
 /**
  * Where to bind a TCP listener: the arguments of `bind(2)` plus `SO_REUSEADDR`.
  *
- * @example
+ * @example Bind every interface on an ephemeral port
  * ```ts
  * import type { BindOptions } from "@tcp-echo/core";
  *
@@ -87,7 +87,7 @@ const IPV6_GROUP = /^[0-9a-f]{1,4}$/i;
  * @param text The candidate.
  * @returns True for `a.b.c.d` with each part 0-255 and no leading zeros.
  *
- * @example
+ * @example Recognise an IPv4 literal
  * ```ts
  * import { isIPv4 } from "@tcp-echo/core";
  *
@@ -105,7 +105,7 @@ export function isIPv4(text: string): boolean {
  * @param text The candidate.
  * @returns True for a valid literal.
  *
- * @example
+ * @example Recognise an IPv6 literal
  * ```ts
  * import { isIPv6 } from "@tcp-echo/core";
  *
@@ -143,12 +143,12 @@ export function isIPv6(text: string): boolean {
  * @param address The address to format.
  * @returns `host:port`, with brackets around IPv6 hosts.
  *
- * @example
+ * @example Print an address as host:port
  * ```ts
  * import { formatAddress } from "@tcp-echo/core";
  *
- * console.log(formatAddress({ transport: "tcp", hostname: "127.0.0.1", port: 7, family: "IPv4" }));
- * // "127.0.0.1:7"
+ * console.log(formatAddress({ hostname: "127.0.0.1", port: 7 })); // "127.0.0.1:7"
+ * console.log(formatAddress({ hostname: "::1", port: 7 })); // "[::1]:7"
  * ```
  */
 export function formatAddress(address: Pick<TcpAddress, "hostname" | "port">): string {
@@ -165,7 +165,7 @@ export function formatAddress(address: Pick<TcpAddress, "hostname" | "port">): s
  * @param port The port; `undefined` gives 0.
  * @returns The address.
  *
- * @example
+ * @example Build an address from a runtime's host and port
  * ```ts
  * import { tcpAddress } from "@tcp-echo/core";
  *
@@ -198,7 +198,7 @@ function invalid(message: string): TcpEchoError {
  * @throws {TcpEchoError} `ERR_INVALID_ADDRESS` for a host that is not `''`, `localhost` or an IP
  * literal, a host of the wrong family, or a port outside 0-65535.
  *
- * @example
+ * @example Resolve the all-interfaces host
  * ```ts
  * import { resolveBind } from "@tcp-echo/core";
  *

@@ -34,6 +34,8 @@ export class TcpEchoError extends Error {
   readonly code: TcpEchoErrorCode;
 
   /**
+   * Creates an error with a stable code.
+   *
    * @param code The stable code.
    * @param message A sentence a person can act on.
    * @param options The underlying runtime error, kept as `cause`.
@@ -49,7 +51,7 @@ export class TcpEchoError extends Error {
  * A lifecycle call made in the wrong order: `listen()` before `bind()`, `bind()` twice,
  * `accept()` before `listen()`.
  *
- * @example
+ * @example Listening before binding
  * ```ts
  * import { ListenerStateError } from "@tcp-echo/core";
  *
@@ -58,7 +60,11 @@ export class TcpEchoError extends Error {
  * ```
  */
 export class ListenerStateError extends TcpEchoError {
-  /** @param message What was called and in which state. */
+  /**
+   * Creates the error for a call made in the wrong state.
+   *
+   * @param message What was called and in which state.
+   */
   constructor(message: string) {
     super("ERR_LISTENER_STATE", message);
   }
@@ -67,7 +73,7 @@ export class ListenerStateError extends TcpEchoError {
 /**
  * The listener is closed: a pending or later `accept()` rejects with this.
  *
- * @example
+ * @example Accepting after close
  * ```ts
  * import { ListenerClosedError } from "@tcp-echo/core";
  *
@@ -76,7 +82,11 @@ export class ListenerStateError extends TcpEchoError {
  * ```
  */
 export class ListenerClosedError extends TcpEchoError {
-  /** @param message What was attempted. */
+  /**
+   * Creates the error for a call on a closed listener.
+   *
+   * @param message What was attempted.
+   */
   constructor(message: string) {
     super("ERR_LISTENER_CLOSED", message);
   }
@@ -85,7 +95,7 @@ export class ListenerClosedError extends TcpEchoError {
 /**
  * Another socket already listens on the address (`EADDRINUSE`).
  *
- * @example
+ * @example A port already taken
  * ```ts
  * import { AddressInUseError } from "@tcp-echo/core";
  *
@@ -97,6 +107,8 @@ export class AddressInUseError extends TcpEchoError {
   /** The address as `host:port`. */
   readonly address: string;
   /**
+   * Creates the error for a listen on `address` that failed.
+   *
    * @param address The address as `host:port`.
    * @param options The runtime's error, kept as `cause`.
    */
@@ -110,7 +122,7 @@ export class AddressInUseError extends TcpEchoError {
  * The process may not listen on the address (`EACCES`), usually a port below 1024 without
  * privileges.
  *
- * @example
+ * @example A privileged port
  * ```ts
  * import { PermissionDeniedError } from "@tcp-echo/core";
  *
@@ -121,6 +133,8 @@ export class PermissionDeniedError extends TcpEchoError {
   /** The address as `host:port`. */
   readonly address: string;
   /**
+   * Creates the error for a listen on `address` that failed.
+   *
    * @param address The address as `host:port`.
    * @param options The runtime's error, kept as `cause`.
    */
@@ -133,7 +147,7 @@ export class PermissionDeniedError extends TcpEchoError {
 /**
  * The host is not an address of this machine (`EADDRNOTAVAIL`).
  *
- * @example
+ * @example An address the machine does not have
  * ```ts
  * import { AddressNotAvailableError } from "@tcp-echo/core";
  *
@@ -144,6 +158,8 @@ export class AddressNotAvailableError extends TcpEchoError {
   /** The address as `host:port`. */
   readonly address: string;
   /**
+   * Creates the error for a listen on `address` that failed.
+   *
    * @param address The address as `host:port`.
    * @param options The runtime's error, kept as `cause`.
    */
@@ -165,7 +181,7 @@ export type ListenFailureCode = "EADDRINUSE" | "EACCES" | "EADDRNOTAVAIL";
  * @param cause The runtime's error.
  * @returns The matching {@link TcpEchoError}.
  *
- * @example
+ * @example Map a runtime's error code
  * ```ts
  * import { listenError } from "@tcp-echo/core";
  *

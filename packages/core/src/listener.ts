@@ -94,6 +94,8 @@ export class Listener implements AsyncIterable<Connection>, AsyncDisposable {
   #options: ListenOptions = {};
 
   /**
+   * Creates a listener in the `created` state; {@link createListener} is the usual way.
+   *
    * @param transport The adapter to listen through.
    * @param options The address family.
    */
