@@ -27,9 +27,13 @@ export class BunSocket implements TransportSocket {
     this.#highWaterMark = highWaterMark;
   }
 
-  /** Wires the core's events; called once, from `open`. */
+  /**
+   * Wires the core's events; called once, from `open`. A close made while the core was being
+   * handed the socket (a connection over the limit) is reported now.
+   */
   start(events: SocketEvents): void {
     this.#events = events;
+    if (this.#closed) events.onClose(this.#failure);
   }
 
   get localAddress(): TcpAddress {
@@ -125,7 +129,8 @@ export class BunSocket implements TransportSocket {
     this.#closed = true;
     this.#queue = [];
     this.#queuedBytes = 0;
-    this.#events?.onClose(this.#failure ?? error);
+    this.#failure ??= error;
+    this.#events?.onClose(this.#failure);
   }
 
   #finish(): void {

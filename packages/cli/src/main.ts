@@ -1,5 +1,4 @@
 import { formatAddress, resolveBind, type Server, serve, type Transport } from "@tcp-echo/core";
-import { deferAcceptCloses } from "./accept-close.ts";
 import { type CliOptions, parseCommandLine } from "./args.ts";
 import { describeFailure, type Failure } from "./failure.ts";
 import { HELP } from "./help.ts";
@@ -89,7 +88,7 @@ async function run(platform: Platform, transport: Transport, options: CliOptions
     const bind = resolveBind(options, "auto");
     const denied = platform.listenDenied(formatAddress(bind));
     if (denied !== undefined) return fail(log, { message: denied, code: "EPERM", exitCode: 1 });
-    server = await serve(deferAcceptCloses(transport), {
+    server = await serve(transport, {
       host: options.host,
       port: options.port,
       reuseAddress: options.reuseAddress,

@@ -96,9 +96,10 @@ export async function serve(transport: Transport, options: ServeOptions = {}): P
     onConnection(connection) {
       const open = listener.connectionCount;
       if (open > limit) {
+        const remote = emit && connection.remoteAddress;
         (connection as SocketConnection).closeReason = "max-connections";
         connection.close();
-        emit?.({ type: "reject", remote: connection.remoteAddress, reason: "max-connections", limit });
+        if (remote) emit?.({ type: "reject", remote, reason: "max-connections", limit });
         return;
       }
       emit?.({ type: "open", id: connection.id, remote: connection.remoteAddress, open });

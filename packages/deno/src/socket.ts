@@ -24,15 +24,18 @@ export class DenoSocket implements TransportSocket {
   #after: "open" | "shutdown" | "close" = "open";
   #writeShut = false;
   #closed = false;
+  #failure: Error | undefined;
 
   constructor(conn: Deno.TcpConn, highWaterMark: number) {
     this.#conn = conn;
     this.#highWaterMark = highWaterMark;
   }
 
+  /** Wires the core's events; a close made while the core was being handed the socket is reported now. */
   start(events: SocketEvents): void {
     this.#events = events;
-    void this.#readLoop();
+    if (this.#closed) events.onClose(this.#failure);
+    else void this.#readLoop();
   }
 
   get localAddress(): TcpAddress {
@@ -160,6 +163,7 @@ export class DenoSocket implements TransportSocket {
   #destroy(error: Error | undefined): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#failure = error;
     this.#queue = [];
     this.#queuedBytes = 0;
     try {
