@@ -15,7 +15,7 @@ export class BunSocket implements TransportSocket {
   #events: SocketEvents | undefined;
   #local: TcpAddress | undefined;
   #remote: TcpAddress | undefined;
-  #queue: Uint8Array[] = [];
+  #queue: Uint8Array[] | undefined;
   #queuedBytes = 0;
   #needDrain = false;
   #after: After = "open";
@@ -50,13 +50,14 @@ export class BunSocket implements TransportSocket {
 
   write(chunk: Uint8Array): boolean {
     if (this.#closed || this.#after !== "open") return false;
-    if (this.#queue.length === 0) {
+    if (this.#queuedBytes === 0) {
       const written = this.#socket.write(chunk);
       if (written < 0) return false;
       if (written === chunk.byteLength) return true;
       chunk = chunk.subarray(written);
     }
-    this.#queue.push(chunk);
+    if (this.#queue === undefined) this.#queue = [chunk];
+    else this.#queue.push(chunk);
     this.#queuedBytes += chunk.byteLength;
     if (this.#queuedBytes < this.#highWaterMark) return true;
     this.#needDrain = true;
@@ -74,18 +75,18 @@ export class BunSocket implements TransportSocket {
   shutdown(): void {
     if (this.#after !== "open") return;
     this.#after = "shutdown";
-    if (this.#queue.length === 0) this.#finish();
+    if (this.#queuedBytes === 0) this.#finish();
   }
 
   close(): void {
     if (this.#after === "close") return;
     this.#after = "close";
-    if (this.#queue.length === 0) this.#finish();
+    if (this.#queuedBytes === 0) this.#finish();
   }
 
   reset(): void {
     if (this.#closed) return;
-    this.#queue = [];
+    this.#queue = undefined;
     this.#queuedBytes = 0;
     this.#socket.terminate();
   }
@@ -102,7 +103,7 @@ export class BunSocket implements TransportSocket {
 
   onDrain(): void {
     const queue = this.#queue;
-    while (queue.length > 0) {
+    while (queue !== undefined && queue.length > 0) {
       const chunk = queue[0] as Uint8Array;
       const written = this.#socket.write(chunk);
       if (written < 0) return;
@@ -127,7 +128,7 @@ export class BunSocket implements TransportSocket {
   onClose(error: Error | undefined): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#queue = [];
+    this.#queue = undefined;
     this.#queuedBytes = 0;
     this.#failure ??= error;
     this.#events?.onClose(this.#failure);

@@ -25,6 +25,28 @@ export interface LoggerOptions {
 
 const PER_CONNECTION: ReadonlySet<LogEvent["type"]> = new Set(["open", "close", "reject"]);
 
+/** Every server event type, checked against {@link ServerEvent} by the compiler. */
+const SERVER_EVENTS = {
+  listening: true,
+  open: true,
+  close: true,
+  reject: true,
+  "accept-error": true,
+  shutdown: true,
+} as const satisfies Record<ServerEvent["type"], true>;
+
+/**
+ * The server events a logger with these options writes, for `serve()`'s `events` option: a quiet
+ * log leaves out the per-connection events, so the server does not build them.
+ *
+ * @param options The logger's options; only `quiet` matters.
+ * @returns The event types, or undefined for all of them.
+ */
+export function loggedEvents(options: Pick<LoggerOptions, "quiet">): readonly ServerEvent["type"][] | undefined {
+  if (!options.quiet) return undefined;
+  return (Object.keys(SERVER_EVENTS) as ServerEvent["type"][]).filter((type) => !PER_CONNECTION.has(type));
+}
+
 /**
  * Makes the function that writes each {@link LogEvent} as one line.
  *

@@ -2,7 +2,7 @@ import { formatAddress, resolveBind, type Server, serve, type Transport } from "
 import { type CliOptions, parseCommandLine } from "./args.ts";
 import { describeFailure, type Failure } from "./failure.ts";
 import { HELP } from "./help.ts";
-import { createLogger, type LogEvent } from "./log.ts";
+import { createLogger, type LogEvent, loggedEvents } from "./log.ts";
 import type { Platform, Signal } from "./platform.ts";
 import { UsageError } from "./usage-error.ts";
 import { VERSION } from "./version.ts";
@@ -96,6 +96,7 @@ async function run(platform: Platform, transport: Transport, options: CliOptions
       maxConnections: options.maxConnections,
       idleTimeout: options.idleTimeout,
       onEvent: log,
+      events: loggedEvents(options),
     });
   } catch (error) {
     return fail(log, describeFailure(error));

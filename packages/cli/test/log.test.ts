@@ -1,6 +1,6 @@
 import type { TcpAddress } from "@tcp-echo/core";
 import { describe, expect, test } from "vitest";
-import { createLogger, formatJson, formatPretty, type LogEvent } from "../src/log.ts";
+import { createLogger, formatJson, formatPretty, type LogEvent, loggedEvents } from "../src/log.ts";
 
 const v4 = (port: number): TcpAddress => ({ transport: "tcp", hostname: "127.0.0.1", port, family: "IPv4" });
 const v6: TcpAddress = { transport: "tcp", hostname: "::1", port: 7007, family: "IPv6" };
@@ -93,6 +93,13 @@ describe("formatJson", () => {
       { type: "reject", time: time.toISOString(), remote: "127.0.0.1:1", reason: "max-connections", limit: 1 },
       { type: "error", time: time.toISOString(), message: "no", code: "EACCES" },
     ]);
+  });
+});
+
+describe("loggedEvents", () => {
+  test("a quiet log asks the server for no per-connection events; a full log for all", () => {
+    expect(loggedEvents({ quiet: true })).toEqual(["listening", "accept-error", "shutdown"]);
+    expect(loggedEvents({ quiet: false })).toBeUndefined();
   });
 });
 

@@ -150,10 +150,12 @@ export class SocketConnection implements Connection, SocketEvents {
   #pulling = false;
   /** After close() or reset() nothing is read any more: late chunks are dropped, not handled. */
   #discarding = false;
-  #queue: Uint8Array[] = [];
+  // The two arrays are made on first use: most connections never buffer a chunk or wait for a
+  // drain, and an idle server holds one of these objects per connection.
+  #queue: Uint8Array[] | undefined;
   #queuedBytes = 0;
   #reader: { resolve(chunk: Uint8Array | null): void; reject(error: Error): void } | undefined;
-  #drainWaiters: (() => void)[] = [];
+  #drainWaiters: (() => void)[] | undefined;
   #closed: Promise<Error | undefined> | undefined;
   #resolveClosed: ((error: Error | undefined) => void) | undefined;
 
@@ -188,9 +190,11 @@ export class SocketConnection implements Connection, SocketEvents {
     }
     this.#handler = handler;
     const queued = this.#queue;
-    this.#queue = [];
-    this.#queuedBytes = 0;
-    for (const chunk of queued) handler.data(this, chunk);
+    if (queued !== undefined) {
+      this.#queue = undefined;
+      this.#queuedBytes = 0;
+      for (const chunk of queued) handler.data(this, chunk);
+    }
     if (this.#queuePaused) {
       this.#queuePaused = false;
       if (!this.#userPaused) this.#socket.resume();
@@ -207,7 +211,7 @@ export class SocketConnection implements Connection, SocketEvents {
       return Promise.reject(stateError(`Cannot read connection ${this.id}: a read is already pending`));
     }
     this.#pulling = true;
-    const chunk = this.#queue.shift();
+    const chunk = this.#queue?.shift();
     if (chunk !== undefined) {
       this.#queuedBytes -= chunk.byteLength;
       if (this.#queuePaused && this.#queuedBytes < this.#highWaterMark) {
@@ -235,7 +239,8 @@ export class SocketConnection implements Connection, SocketEvents {
   drained(): Promise<void> {
     if (!this.#needDrain || this.isClosed) return Promise.resolve();
     return new Promise((resolve) => {
-      this.#drainWaiters.push(resolve);
+      if (this.#drainWaiters === undefined) this.#drainWaiters = [resolve];
+      else this.#drainWaiters.push(resolve);
     });
   }
 
@@ -295,7 +300,8 @@ export class SocketConnection implements Connection, SocketEvents {
       reader.resolve(chunk);
       return;
     }
-    this.#queue.push(chunk);
+    if (this.#queue === undefined) this.#queue = [chunk];
+    else this.#queue.push(chunk);
     this.#queuedBytes += chunk.byteLength;
     if (!this.#queuePaused && this.#queuedBytes >= this.#highWaterMark) {
       this.#queuePaused = true;
@@ -351,8 +357,8 @@ export class SocketConnection implements Connection, SocketEvents {
 
   #flushDrainWaiters(): void {
     const waiters = this.#drainWaiters;
-    if (waiters.length === 0) return;
-    this.#drainWaiters = [];
+    if (waiters === undefined) return;
+    this.#drainWaiters = undefined;
     for (const resolve of waiters) resolve();
   }
 }

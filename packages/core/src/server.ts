@@ -22,8 +22,13 @@ export interface ServeOptions extends BindOptions, Pick<ListenOptions, "backlog"
   readonly maxConnections?: number;
   /** Milliseconds a connection may stay silent before it is closed; 0 (the default) never closes it. */
   readonly idleTimeout?: number;
-  /** Receives every {@link ServerEvent}, for logs and metrics. */
+  /** Receives every {@link ServerEvent}, for logs and metrics (only those in `events` when it is given). */
   readonly onEvent?: (event: ServerEvent) => void;
+  /**
+   * The event types `onEvent` receives. Default: all. A log that leaves out `open` and `close`
+   * says so here, and the server then builds no event, and no address, per connection.
+   */
+  readonly events?: readonly ServerEvent["type"][];
 }
 
 /** Something that happened in a server, for its log. */
@@ -83,6 +88,12 @@ export async function serve(transport: Transport, options: ServeOptions = {}): P
   const handler = options.handler ?? echoHandler;
   const limit = options.maxConnections ?? Number.POSITIVE_INFINITY;
   const emit = options.onEvent;
+  const wanted = (type: ServerEvent["type"]) =>
+    emit !== undefined && (options.events === undefined || options.events.includes(type)) ? emit : undefined;
+  const emitOpen = wanted("open");
+  const emitClose = wanted("close");
+  const emitReject = wanted("reject");
+  const emitAcceptError = wanted("accept-error");
   if (!(limit >= 1)) throw new RangeError(`Cannot serve: maxConnections ${limit} must be at least 1`);
   const idleTimeout = options.idleTimeout ?? 0;
   if (!(idleTimeout >= 0)) throw new RangeError(`Cannot serve: idleTimeout ${idleTimeout} must be 0 or more`);
@@ -96,17 +107,18 @@ export async function serve(transport: Transport, options: ServeOptions = {}): P
     onConnection(connection) {
       const open = listener.connectionCount;
       if (open > limit) {
-        const remote = emit && connection.remoteAddress;
+        const remote = emitReject && connection.remoteAddress;
         (connection as SocketConnection).closeReason = "max-connections";
         connection.close();
-        if (remote) emit?.({ type: "reject", remote, reason: "max-connections", limit });
+        if (remote) emitReject?.({ type: "reject", remote, reason: "max-connections", limit });
         return;
       }
-      emit?.({ type: "open", id: connection.id, remote: connection.remoteAddress, open });
+      emitOpen?.({ type: "open", id: connection.id, remote: connection.remoteAddress, open });
       connection.handle(handler);
     },
-    onConnectionClose: emit && ((connection, error) => emitClose(emit, connection as SocketConnection, error)),
-    onAcceptError: emit && ((error) => emit({ type: "accept-error", error })),
+    onConnectionClose:
+      emitClose && ((connection, error) => emitCloseEvent(emitClose, connection as SocketConnection, error)),
+    onAcceptError: emitAcceptError && ((error) => emitAcceptError({ type: "accept-error", error })),
   });
 
   const sweeper =
@@ -121,7 +133,7 @@ export async function serve(transport: Transport, options: ServeOptions = {}): P
         )
       : undefined;
 
-  emit?.({ type: "listening", address, runtime: transport.runtime });
+  wanted("listening")?.({ type: "listening", address, runtime: transport.runtime });
 
   let stopping: Promise<ShutdownResult> | undefined;
   const server: Server = {
@@ -139,10 +151,11 @@ export async function serve(transport: Transport, options: ServeOptions = {}): P
         return stopping;
       }
       const timeout = shutdownOptions.timeout ?? Number.POSITIVE_INFINITY;
-      emit?.({ type: "shutdown", phase: "begin", open: listener.connectionCount, timeout });
+      const emitShutdown = wanted("shutdown");
+      emitShutdown?.({ type: "shutdown", phase: "begin", open: listener.connectionCount, timeout });
       stopping = listener.shutdown({ timeout }).then((result) => {
         sweeper?.stop();
-        emit?.({ type: "shutdown", phase: "end", ...result });
+        emitShutdown?.({ type: "shutdown", phase: "end", ...result });
         return result;
       });
       return stopping;
@@ -154,7 +167,11 @@ export async function serve(transport: Transport, options: ServeOptions = {}): P
   return server;
 }
 
-function emitClose(emit: (event: ServerEvent) => void, connection: SocketConnection, error: Error | undefined): void {
+function emitCloseEvent(
+  emit: (event: ServerEvent) => void,
+  connection: SocketConnection,
+  error: Error | undefined,
+): void {
   const reason = connection.closeReason ?? (error === undefined ? "peer" : "error");
   if (reason === "max-connections") return;
   const event: Connection = connection;

@@ -36,6 +36,25 @@ describe("serve", () => {
     expect(events[2]).toMatchObject({ reason: "peer", bytesIn: 5, bytesOut: 5 });
   });
 
+  it("builds only the event types asked for in events", async () => {
+    const transport = new FakeTransport();
+    const events: ServerEvent[] = [];
+    const server = await serve(transport, {
+      port: 7007,
+      maxConnections: 1,
+      onEvent: (event) => events.push(event),
+      events: ["listening", "shutdown"],
+    });
+    const first = transport.connect();
+    const second = transport.connect();
+    first.receive("12345");
+    first.events.onEnd();
+    first.finishClose();
+    second.finishClose();
+    await server.shutdown({ timeout: 0 });
+    expect(events.map((event) => event.type)).toEqual(["listening", "shutdown", "shutdown"]);
+  });
+
   it("closes connections beyond maxConnections at once and leaves the others alone", async () => {
     const transport = new FakeTransport();
     const events: ServerEvent[] = [];

@@ -17,7 +17,8 @@ export class DenoSocket implements TransportSocket {
   #paused = false;
   #wake: (() => void) | undefined;
   #readEnded = false;
-  #queue: Uint8Array[] = [];
+  /** Chunks written while a write is in flight; made on first use, as most never wait. */
+  #queue: Uint8Array[] | undefined;
   #queuedBytes = 0;
   #writing = false;
   #needDrain = false;
@@ -50,9 +51,10 @@ export class DenoSocket implements TransportSocket {
 
   write(chunk: Uint8Array): boolean {
     if (this.#closed || this.#after !== "open") return false;
-    this.#queue.push(chunk);
     this.#queuedBytes += chunk.byteLength;
-    if (!this.#writing) void this.#writeLoop();
+    if (!this.#writing) void this.#writeLoop(chunk);
+    else if (this.#queue === undefined) this.#queue = [chunk];
+    else this.#queue.push(chunk);
     if (this.#queuedBytes < this.#highWaterMark) return true;
     this.#needDrain = true;
     return false;
@@ -87,7 +89,8 @@ export class DenoSocket implements TransportSocket {
 
   async #readLoop(): Promise<void> {
     const conn = this.#conn;
-    let buffer = new Uint8Array(MIN_READ);
+    let capacity = MIN_READ;
+    let buffer = new Uint8Array(capacity);
     try {
       while (!this.#closed) {
         if (this.#paused) {
@@ -105,13 +108,23 @@ export class DenoSocket implements TransportSocket {
           return;
         }
         if (n === buffer.byteLength) {
-          // A full read hands the buffer over and grows the next one.
+          // A full read hands the buffer over; one that filled a whole allocation grows the next.
           this.#events?.onData(buffer);
-          buffer = new Uint8Array(Math.min(buffer.byteLength * 2, MAX_READ));
+          if (n === capacity) capacity = Math.min(capacity * 2, MAX_READ);
+          buffer = new Uint8Array(capacity);
+        } else if (capacity === MIN_READ) {
+          // Small messages hand over the part they filled and the next read goes into the rest:
+          // many share one allocation and none is copied. Nothing handed over is written again.
+          this.#events?.onData(buffer.subarray(0, n));
+          buffer = buffer.byteLength - n < MIN_READ / 4 ? new Uint8Array(capacity) : buffer.subarray(n);
         } else {
-          // A short read copies out and keeps the buffer: idle connections stay small.
+          // A short read into a large buffer copies out and keeps the buffer, which stays warm for
+          // a stream; small reads shrink it, so idle connections stay small.
           this.#events?.onData(buffer.slice(0, n));
-          if (n < buffer.byteLength / 4 && buffer.byteLength > MIN_READ) buffer = new Uint8Array(buffer.byteLength / 2);
+          if (n < capacity / 4) {
+            capacity /= 2;
+            buffer = new Uint8Array(capacity);
+          }
         }
       }
     } catch (error) {
@@ -119,16 +132,15 @@ export class DenoSocket implements TransportSocket {
     }
   }
 
-  async #writeLoop(): Promise<void> {
+  async #writeLoop(first: Uint8Array): Promise<void> {
     this.#writing = true;
     const conn = this.#conn;
+    let chunk: Uint8Array | undefined = first;
     try {
-      while (this.#queue.length > 0 && !this.#closed) {
-        const head = this.#queue[0] as Uint8Array;
-        const written = await conn.write(head);
+      while (chunk !== undefined && !this.#closed) {
+        const written = await conn.write(chunk);
         this.#queuedBytes -= written;
-        if (written < head.byteLength) this.#queue[0] = head.subarray(written);
-        else this.#queue.shift();
+        chunk = written < chunk.byteLength ? chunk.subarray(written) : this.#queue?.shift();
         if (this.#needDrain && this.#queuedBytes < this.#highWaterMark) {
           this.#needDrain = false;
           this.#events?.onDrain();
@@ -144,7 +156,7 @@ export class DenoSocket implements TransportSocket {
   }
 
   async #finishWrites(): Promise<void> {
-    if (this.#closed || this.#queue.length > 0) return;
+    if (this.#closed || this.#writing) return;
     if (this.#after === "close") {
       this.#destroy(undefined);
       return;
@@ -164,7 +176,7 @@ export class DenoSocket implements TransportSocket {
     if (this.#closed) return;
     this.#closed = true;
     this.#failure = error;
-    this.#queue = [];
+    this.#queue = undefined;
     this.#queuedBytes = 0;
     try {
       this.#conn.close();
