@@ -67,7 +67,8 @@ const method = {
   warmupMs: count(args["warmup-ms"], quick ? 200 : 1000, "warmup-ms"),
   durationMs: count(args["duration-ms"], quick ? 500 : 3000, "duration-ms"),
   settleMs: quick ? 100 : 250,
-  order: "per run, scenario and runtime: ours then control (A B A B ...)",
+  order:
+    "per scenario and runtime, pairs alternate: ours then control in odd runs, control then ours in even runs (A B B A ...)",
   note: args.note,
 };
 const runtimes = list(args.runtimes, [...RUNTIMES], "runtime");
@@ -170,7 +171,9 @@ const samples = [];
 for (let run = 1; run <= method.runs; run++) {
   for (const scenario of scenarios) {
     for (const runtime of runtimes) {
-      for (const kind of kinds) {
+      // Whoever runs second in a pair inherits a warmer machine (page cache, CPU frequency, the
+      // first one's exited process being reaped): alternating the order cancels that out.
+      for (const kind of run % 2 === 1 ? kinds : [...kinds].reverse()) {
         const sample = { run, ...(await runSession(session(runtime, kind, scenario))) };
         samples.push(sample);
         const head = `[${run}/${method.runs}] ${runtime.padEnd(4)} ${scenario.short.padEnd(17)} ${kind.padEnd(7)}`;
