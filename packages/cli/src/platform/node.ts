@@ -1,4 +1,3 @@
-import process from "node:process";
 import type { Platform } from "../platform.ts";
 import { processPlatform } from "./process.ts";
 
