@@ -26,6 +26,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, relative } from "node:path";
 import { parseArgs, stripVTControlCharacters } from "node:util";
+import { jsrConfigFile, publishedPackages } from "./published-packages.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const bin = (name) => join(root, "node_modules/.bin", name);
@@ -54,10 +55,8 @@ function run(cmd, args, cwd) {
 }
 
 function jsrConfig(dir) {
-  for (const name of ["deno.json", "jsr.json"]) {
-    if (existsSync(join(dir, name))) return JSON.parse(readFileSync(join(dir, name), "utf8"));
-  }
-  return undefined;
+  const file = jsrConfigFile(dir);
+  return file === undefined ? undefined : JSON.parse(readFileSync(file, "utf8"));
 }
 
 function* walk(dir) {
@@ -71,11 +70,7 @@ function* walk(dir) {
 /** The public packages to check, with what each check needs. */
 function packages() {
   const found = [];
-  for (const name of readdirSync(join(root, "packages")).sort()) {
-    const dir = join(root, "packages", name);
-    if (!existsSync(join(dir, "package.json"))) continue;
-    const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
-    if (pkg.private) continue;
+  for (const { name, dir, pkg } of publishedPackages(root)) {
     if (onlyPackages && !onlyPackages.includes(name)) continue;
     if (name === "cli" && !existsSync(join(dir, "dist/bin.js"))) {
       console.log(`skip ${pkg.name}: packages/cli/dist/bin.js is not built`);

@@ -17,20 +17,12 @@
  */
 import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
+import { publishedPackages } from "./published-packages.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const bin = (name) => join(root, "node_modules/.bin", name);
@@ -177,11 +169,7 @@ function report(ok, runtime, check, seconds, detail) {
 
 try {
   const packages = [];
-  for (const name of readdirSync(join(root, "packages")).sort()) {
-    const dir = join(root, "packages", name);
-    if (!existsSync(join(dir, "package.json"))) continue;
-    const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
-    if (pkg.private) continue;
+  for (const { name, dir, pkg } of publishedPackages(root)) {
     if (name === "cli" && !existsSync(join(dir, "dist/bin.js"))) {
       console.log("skip @tcp-echo/cli: packages/cli/dist/bin.js is not built, so the bin checks are skipped too");
       continue;

@@ -11,18 +11,13 @@
  *   node scripts/sync-jsr.mjs --check   change nothing; name each difference and exit 1 if any
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { isDeepStrictEqual, parseArgs } from "node:util";
+import { jsrConfigFile, publishedPackages } from "./published-packages.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const { values } = parseArgs({ options: { check: { type: "boolean", default: false } } });
-
-/** The JSR config of a package directory, or undefined when it is not published to JSR. */
-export function jsrConfigFile(dir) {
-  for (const name of ["deno.json", "jsr.json"]) if (existsSync(join(dir, name))) return join(dir, name);
-  return undefined;
-}
 
 /** The file an export condition tree finally points to for a runtime without conditions. */
 function defaultTarget(target) {
@@ -60,12 +55,9 @@ const differences = [];
 const writes = [];
 const members = [];
 
-for (const name of readdirSync(join(root, "packages")).sort()) {
-  const dir = join(root, "packages", name);
-  const manifest = join(dir, "package.json");
+for (const { name, dir, pkg } of publishedPackages(root)) {
   const configFile = jsrConfigFile(dir);
-  if (!existsSync(manifest) || configFile === undefined) continue;
-  const pkg = JSON.parse(readFileSync(manifest, "utf8"));
+  if (configFile === undefined) continue;
   const config = JSON.parse(readFileSync(configFile, "utf8"));
   const where = relative(root, configFile);
   members.push(`./packages/${name}`);
