@@ -1,4 +1,12 @@
 import { defineConfig } from "tsup";
 import { packageBuild } from "../../tsup.config.base.ts";
 
-export default defineConfig(packageBuild({ platform: "neutral" }));
+// Two entries that share modules: splitting keeps one copy of each (the error classes must be
+// the same objects whichever entry a caller imported them through).
+export default defineConfig(
+  packageBuild({
+    platform: "neutral",
+    entry: { index: "src/index.ts", transport: "src/transport/index.ts" },
+    splitting: true,
+  }),
+);

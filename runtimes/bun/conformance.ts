@@ -1,2 +1,4 @@
 // The conformance suite's binding for Bun: packages/conformance runs with this transport.
-export { bunTransport as transport } from "@tcp-echo/bun";
+import { tcp } from "@tcp-echo/bun";
+
+export const transport = tcp();

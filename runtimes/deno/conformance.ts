@@ -1,2 +1,4 @@
 // The conformance suite's binding for Deno: packages/conformance runs with this transport.
-export { denoTransport as transport } from "@tcp-echo/deno";
+import { tcp } from "@tcp-echo/deno";
+
+export const transport = tcp();

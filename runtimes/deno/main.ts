@@ -1,7 +1,7 @@
 // tcp-echo on Deno: `deno run --allow-net runtimes/deno/main.ts` (add --allow-env=HOST,PORT to
 // read those variables).
 import { denoPlatform, main } from "@tcp-echo/cli";
-import { denoTransport } from "@tcp-echo/deno";
+import { tcp } from "@tcp-echo/deno";
 
 const platform = denoPlatform();
-platform.exit(await main(platform, denoTransport));
+platform.exit(await main(platform, tcp()));

@@ -1,2 +1,4 @@
 // The conformance suite's binding for Node.js: packages/conformance runs with this transport.
-export { nodeTransport as transport } from "@tcp-echo/node";
+import { tcp } from "@tcp-echo/node";
+
+export const transport = tcp();

@@ -1,4 +1,5 @@
-import { type ListenFailureCode, listenError, type TcpEchoError } from "@tcp-echo/core";
+import type { TcpEchoError } from "@tcp-echo/core";
+import { type ListenFailureCode, listenError } from "@tcp-echo/core/transport";
 
 const LISTEN_FAILURES: ReadonlySet<string> = new Set<ListenFailureCode>(["EADDRINUSE", "EACCES", "EADDRNOTAVAIL"]);
 

@@ -1,18 +1,19 @@
 /**
- * The Bun adapter of tcp-echo: a {@link Transport} over `Bun.listen`, with Bun's callbacks on
- * the hot path, partial writes queued until `drain`, and half-close through `shutdown()`.
+ * The Bun adapter of tcp-echo: `tcp()`, a stream transport over `Bun.listen` with Bun's
+ * callbacks on the hot path, to hand to `serve()` or `createListener()` from `@tcp-echo/core`.
  *
  * @example Serve echo with Bun
  * ```ts ignore
+ * // ignore: listens on the network.
  * import { serve } from "@tcp-echo/core";
- * import { bunTransport } from "@tcp-echo/bun";
+ * import { tcp } from "@tcp-echo/bun";
  *
- * const server = await serve(bunTransport, { port: 7007 });
+ * const server = await serve(tcp(), { port: 7007 });
  * console.log(`listening on ${server.address.port}`);
  * ```
  *
  * @module
  */
 
-export type { Transport } from "@tcp-echo/core";
-export { bunTransport } from "./transport.ts";
+export type { TcpOptions, TcpTransport } from "@tcp-echo/core";
+export { tcp } from "./tcp.ts";

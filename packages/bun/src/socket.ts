@@ -1,30 +1,19 @@
-import { type SocketEvents, type TcpAddress, type TransportSocket, tcpAddress } from "@tcp-echo/core";
+import type { TcpAddress } from "@tcp-echo/core";
+import { type SocketEvents, type StreamSocket, tcpAddress } from "@tcp-echo/core/transport";
 import type { Socket } from "bun";
-
-/** What follows once the write queue is empty. */
-type After = "open" | "shutdown" | "close";
 
 // https://bun.com/docs/api/tcp
 // Bun's write() is unbuffered: it returns how many bytes the kernel took (fewer when its buffer
-// is full, -1 once the socket is closed). The rest waits here, in order, until `drain`.
-// end() closes both directions at once, so a half-close is shutdown() and a close is end(),
-// each issued only after the queue is empty.
-export class BunSocket implements TransportSocket {
+// is full, -1 once the socket is closed), and `drain` says when it can take more. end() closes
+// both directions at once, so a half-close is shutdown() and a close is end().
+export class BunSocket implements StreamSocket<TcpAddress> {
   readonly #socket: Socket<BunSocket>;
-  readonly #highWaterMark: number;
   #events: SocketEvents | undefined;
-  #local: TcpAddress | undefined;
-  #remote: TcpAddress | undefined;
-  #queue: Uint8Array[] | undefined;
-  #queuedBytes = 0;
-  #needDrain = false;
-  #after: After = "open";
   #failure: Error | undefined;
   #closed = false;
 
-  constructor(socket: Socket<BunSocket>, highWaterMark: number) {
+  constructor(socket: Socket<BunSocket>) {
     this.#socket = socket;
-    this.#highWaterMark = highWaterMark;
   }
 
   /**
@@ -37,31 +26,15 @@ export class BunSocket implements TransportSocket {
   }
 
   get localAddress(): TcpAddress {
-    const socket = this.#socket;
-    this.#local ??= tcpAddress(socket.localAddress, socket.localPort);
-    return this.#local;
+    return tcpAddress(this.#socket.localAddress, this.#socket.localPort);
   }
 
   get remoteAddress(): TcpAddress {
-    const socket = this.#socket;
-    this.#remote ??= tcpAddress(socket.remoteAddress, socket.remotePort);
-    return this.#remote;
+    return tcpAddress(this.#socket.remoteAddress, this.#socket.remotePort);
   }
 
-  write(chunk: Uint8Array): boolean {
-    if (this.#closed || this.#after !== "open") return false;
-    if (this.#queuedBytes === 0) {
-      const written = this.#socket.write(chunk);
-      if (written < 0) return false;
-      if (written === chunk.byteLength) return true;
-      chunk = chunk.subarray(written);
-    }
-    if (this.#queue === undefined) this.#queue = [chunk];
-    else this.#queue.push(chunk);
-    this.#queuedBytes += chunk.byteLength;
-    if (this.#queuedBytes < this.#highWaterMark) return true;
-    this.#needDrain = true;
-    return false;
+  send(chunk: Uint8Array): number {
+    return this.#closed ? -1 : this.#socket.write(chunk);
   }
 
   pause(): void {
@@ -72,22 +45,17 @@ export class BunSocket implements TransportSocket {
     if (!this.#closed) this.#socket.resume();
   }
 
-  shutdown(): void {
-    if (this.#after !== "open") return;
-    this.#after = "shutdown";
-    if (this.#queuedBytes === 0) this.#finish();
+  closeWrite(): void {
+    if (!this.#closed) this.#socket.shutdown();
   }
 
   close(): void {
-    if (this.#after === "close") return;
-    this.#after = "close";
-    if (this.#queuedBytes === 0) this.#finish();
+    if (!this.#closed) this.#socket.end();
   }
 
-  reset(): void {
+  reset(cause?: unknown): void {
     if (this.#closed) return;
-    this.#queue = undefined;
-    this.#queuedBytes = 0;
+    if (cause instanceof Error) this.#failure ??= cause;
     this.#socket.terminate();
   }
 
@@ -102,23 +70,7 @@ export class BunSocket implements TransportSocket {
   }
 
   onDrain(): void {
-    const queue = this.#queue;
-    while (queue !== undefined && queue.length > 0) {
-      const chunk = queue[0] as Uint8Array;
-      const written = this.#socket.write(chunk);
-      if (written < 0) return;
-      this.#queuedBytes -= Math.max(written, 0);
-      if (written < chunk.byteLength) {
-        queue[0] = chunk.subarray(written);
-        return;
-      }
-      queue.shift();
-    }
-    if (this.#after !== "open") this.#finish();
-    else if (this.#needDrain) {
-      this.#needDrain = false;
-      this.#events?.onDrain();
-    }
+    this.#events?.onWritable();
   }
 
   onError(error: Error): void {
@@ -128,15 +80,7 @@ export class BunSocket implements TransportSocket {
   onClose(error: Error | undefined): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#queue = undefined;
-    this.#queuedBytes = 0;
     this.#failure ??= error;
     this.#events?.onClose(this.#failure);
-  }
-
-  #finish(): void {
-    if (this.#closed) return;
-    if (this.#after === "shutdown") this.#socket.shutdown();
-    else this.#socket.end();
   }
 }

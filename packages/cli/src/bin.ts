@@ -2,17 +2,17 @@
 // The `tcp-echo` bin: one file for `node`, `deno run -A npm:@tcp-echo/cli` and `bun`. It picks
 // the runtime's platform and adapter by the globals each runtime defines; the adapters are
 // imported dynamically because each one throws when loaded in another runtime.
-import type { Transport } from "@tcp-echo/core";
+import type { TcpTransport } from "@tcp-echo/core";
 import { main } from "./main.ts";
 import { bunPlatform } from "./platform/bun.ts";
 import { denoPlatform } from "./platform/deno.ts";
 import { nodePlatform } from "./platform/node.ts";
 import type { Platform } from "./platform.ts";
 
-async function load(): Promise<[Platform, Transport]> {
-  if ("Deno" in globalThis) return [denoPlatform(), (await import("@tcp-echo/deno")).denoTransport];
-  if ("Bun" in globalThis) return [bunPlatform(), (await import("@tcp-echo/bun")).bunTransport];
-  return [nodePlatform(), (await import("@tcp-echo/node")).nodeTransport];
+async function load(): Promise<[Platform, TcpTransport]> {
+  if ("Deno" in globalThis) return [denoPlatform(), (await import("@tcp-echo/deno")).tcp()];
+  if ("Bun" in globalThis) return [bunPlatform(), (await import("@tcp-echo/bun")).tcp()];
+  return [nodePlatform(), (await import("@tcp-echo/node")).tcp()];
 }
 
 const [platform, transport] = await load();

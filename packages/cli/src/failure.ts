@@ -1,4 +1,4 @@
-import { TcpEchoError } from "@tcp-echo/core";
+import { TcpEchoError, UnsupportedOptionError } from "@tcp-echo/core";
 
 /** Why the server cannot run, as the one line the command prints, and the exit status. */
 export interface Failure {
@@ -14,6 +14,12 @@ const REMEDIES: Readonly<Partial<Record<string, string>>> = {
   EADDRINUSE: "pick another port with --port",
   EACCES: "pick a port of 1024 or more with --port, or run with the privilege to bind this one",
   EADDRNOTAVAIL: "pick an address of this machine with --host, or '' for all interfaces",
+};
+
+/** The command-line flag that sets each option a runtime may not honour. */
+const FLAGS: Readonly<Partial<Record<string, string>>> = {
+  backlog: "--backlog",
+  "reuseAddress: false": "--no-reuse-address",
 };
 
 /**
@@ -34,7 +40,8 @@ const REMEDIES: Readonly<Partial<Record<string, string>>> = {
  */
 export function describeFailure(error: unknown): Failure {
   if (error instanceof TcpEchoError) {
-    const remedy = REMEDIES[error.code];
+    const flag = error instanceof UnsupportedOptionError ? FLAGS[error.option] : undefined;
+    const remedy = flag === undefined ? REMEDIES[error.code] : `run without ${flag} on this runtime`;
     const message = remedy === undefined ? error.message : `${error.message}; ${remedy}`;
     return { message, code: error.code, exitCode: error.code === "ERR_INVALID_ADDRESS" ? 2 : 1 };
   }

@@ -6,10 +6,10 @@
  * @example The Deno entrypoint
  * ```ts ignore
  * import { denoPlatform, main } from "@tcp-echo/cli";
- * import { denoTransport } from "@tcp-echo/deno";
+ * import { tcp } from "@tcp-echo/deno";
  *
  * const platform = denoPlatform();
- * platform.exit(await main(platform, denoTransport));
+ * platform.exit(await main(platform, tcp()));
  * ```
  *
  * @module

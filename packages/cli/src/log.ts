@@ -56,11 +56,11 @@ export function loggedEvents(options: Pick<LoggerOptions, "quiet">): readonly Se
  * @example Log a server's events as JSON lines on stderr
  * ```ts ignore
  * import { serve } from "@tcp-echo/core";
- * import { nodeTransport } from "@tcp-echo/node";
+ * import { tcp } from "@tcp-echo/node";
  * import { createLogger } from "@tcp-echo/cli";
  *
  * const log = createLogger({ format: "json", quiet: false, write: (text) => process.stderr.write(text) });
- * await serve(nodeTransport, { port: 0, onEvent: log });
+ * await serve(tcp(), { port: 0, onEvent: log });
  * ```
  */
 export function createLogger(options: LoggerOptions): (event: LogEvent) => void {
@@ -135,9 +135,10 @@ export function formatJson(event: LogEvent, time: Date): string {
   const head = { type: event.type, time: time.toISOString() };
   switch (event.type) {
     case "listening": {
-      const { hostname, port, family } = event.address;
+      // The address's own fields follow its text: hostname, port and family for TCP, path for unix.
+      const { transport, ...fields } = event.address;
       const address = formatAddress(event.address);
-      return JSON.stringify({ ...head, address, hostname, port, family, runtime: event.runtime });
+      return JSON.stringify({ ...head, address, transport, ...fields, runtime: event.runtime });
     }
     case "open":
       return JSON.stringify({ ...head, id: event.id, remote: formatAddress(event.remote), open: event.open });

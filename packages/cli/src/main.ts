@@ -1,4 +1,4 @@
-import { formatAddress, resolveBind, type Server, serve, type Transport } from "@tcp-echo/core";
+import { type Server, serve, type TcpTransport } from "@tcp-echo/core";
 import { type CliOptions, parseCommandLine } from "./args.ts";
 import { describeFailure, type Failure } from "./failure.ts";
 import { HELP } from "./help.ts";
@@ -26,13 +26,13 @@ const SECOND_SIGNAL_EXIT: Readonly<Record<Signal, number>> = { SIGINT: 130, SIGT
  * @example The entrypoint of a runtime
  * ```ts ignore
  * import { main, nodePlatform } from "@tcp-echo/cli";
- * import { nodeTransport } from "@tcp-echo/node";
+ * import { tcp } from "@tcp-echo/node";
  *
  * const platform = nodePlatform();
- * platform.exit(await main(platform, nodeTransport));
+ * platform.exit(await main(platform, tcp()));
  * ```
  */
-export async function main(platform: Platform, transport: Transport): Promise<number> {
+export async function main(platform: Platform, transport: TcpTransport): Promise<number> {
   try {
     const command = parseCommandLine(platform.args, (name) => platform.env(name));
     if (command.kind === "help") platform.stdout(HELP);
@@ -51,7 +51,7 @@ export async function main(platform: Platform, transport: Transport): Promise<nu
   }
 }
 
-async function run(platform: Platform, transport: Transport, options: CliOptions): Promise<number> {
+async function run(platform: Platform, transport: TcpTransport, options: CliOptions): Promise<number> {
   const log = createLogger({ format: options.logFormat, quiet: options.quiet, write: platform.stderr });
   let server: Server | undefined;
   let stopping = false;
@@ -85,13 +85,12 @@ async function run(platform: Platform, transport: Transport, options: CliOptions
   platform.onSignal("SIGTERM", () => stop("SIGTERM"));
 
   try {
-    const bind = resolveBind(options, "auto");
-    const denied = platform.listenDenied(formatAddress(bind));
+    const bind = { host: options.host, port: options.port, reuseAddress: options.reuseAddress };
+    // Validates the address and options before the permission check, which needs it resolved.
+    const denied = platform.listenDenied(transport.bind(bind).description);
     if (denied !== undefined) return fail(log, { message: denied, code: "EPERM", exitCode: 1 });
     server = await serve(transport, {
-      host: options.host,
-      port: options.port,
-      reuseAddress: options.reuseAddress,
+      ...bind,
       backlog: options.backlog,
       maxConnections: options.maxConnections,
       idleTimeout: options.idleTimeout,

@@ -10,7 +10,7 @@ export type Signal = "SIGINT" | "SIGTERM";
  * @example A platform in memory, to run the command under a test
  * ```ts
  * import { main, type Platform } from "@tcp-echo/cli";
- * import { nodeTransport } from "@tcp-echo/node";
+ * import { tcp } from "@tcp-echo/node";
  *
  * let output = "";
  * const platform: Platform = {
@@ -23,7 +23,7 @@ export type Signal = "SIGINT" | "SIGTERM";
  *   exit: (code) => { throw new Error(`exit ${code}`); },
  *   listenDenied: () => undefined,
  * };
- * console.log(await main(platform, nodeTransport), output); // 0 "tcp-echo 0.1.0 (test 0.0.0)\n"
+ * console.log(await main(platform, tcp()), output); // 0 "tcp-echo 0.1.0 (test 0.0.0)\n"
  * ```
  */
 export interface Platform {

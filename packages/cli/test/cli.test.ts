@@ -20,6 +20,13 @@ async function occupyPort(): Promise<Server & { port: number }> {
   return Object.assign(server, { port: (server.address() as { port: number }).port });
 }
 
+/** Each adapter's declared reason for lacking `reuseAddressOff`, as the one-line error quotes it. */
+const REUSE_ADDRESS_ALWAYS_ON: Readonly<Record<(typeof RUNTIMES)[number], string>> = {
+  node: "node:net always sets SO_REUSEADDR on listening sockets (libuv)",
+  deno: "Deno.listen always sets SO_REUSEADDR and has no option to leave it off",
+  bun: "Bun.listen always sets SO_REUSEADDR on listening sockets",
+};
+
 describe.concurrent.each(RUNTIMES)("tcp-echo on %s", (runtime) => {
   test("echoes every byte back, then ends after the client's half-close", async () => {
     const { process: server, port, startupLine } = await startServer(runtime, ["--port", "0"]);
@@ -107,6 +114,33 @@ describe.concurrent.each(RUNTIMES)("tcp-echo on %s", (runtime) => {
     } finally {
       taken.close();
     }
+  });
+
+  test("--no-reuse-address, which no runtime can honour, prints one line naming why and exits 1", async () => {
+    const result = await runToExit(runtime, ["--no-reuse-address", "--port", "0"]);
+    expect(result).toEqual({
+      code: 1,
+      signal: null,
+      stdout: "",
+      stderr: `tcp-echo: Cannot use option 'reuseAddress: false' on ${runtime}: ${REUSE_ADDRESS_ALWAYS_ON[runtime]}; run without --no-reuse-address on this runtime\n`,
+    });
+  });
+
+  test("--backlog is passed on where the runtime can, and refused in one line where it cannot", async () => {
+    if (runtime === "bun") {
+      expect(await runToExit(runtime, ["--backlog", "64", "--port", "0"])).toEqual({
+        code: 1,
+        signal: null,
+        stdout: "",
+        stderr:
+          "tcp-echo: Cannot use option 'backlog' on bun: Bun.listen takes no backlog; the listen(2) backlog is " +
+          "Bun's built-in default; run without --backlog on this runtime\n",
+      });
+      return;
+    }
+    const { process: server } = await startServer(runtime, ["--backlog", "64", "--port", "0"]);
+    server.signal("SIGTERM");
+    expect((await server.waitForExit()).code).toBe(0);
   });
 
   test("an address that is not this machine's prints one line with the remedy and exits 1", async () => {

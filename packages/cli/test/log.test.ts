@@ -61,6 +61,7 @@ describe("formatJson", () => {
       type: "listening",
       time: "1970-01-01T00:00:00.000Z",
       address: "[::1]:7007",
+      transport: "tcp",
       hostname: "::1",
       port: 7007,
       family: "IPv6",

@@ -1,5 +1,5 @@
 import { createServer, type Server as NetServer } from "node:net";
-import { nodeTransport } from "@tcp-echo/node";
+import { tcp } from "@tcp-echo/node";
 import { afterEach, describe, expect, test } from "vitest";
 import { HELP } from "../src/help.ts";
 import { main } from "../src/main.ts";
@@ -70,20 +70,20 @@ afterEach(() => {
 describe("main", () => {
   test("--help writes the help to stdout and returns 0", async () => {
     const platform = new FakePlatform(["--help"]);
-    expect(await main(platform, nodeTransport)).toBe(0);
+    expect(await main(platform, tcp())).toBe(0);
     expect(platform.stdoutText).toBe(HELP);
     expect(platform.stderrText).toBe("");
   });
 
   test("--version writes the version and the runtime to stdout", async () => {
     const platform = new FakePlatform(["-V"]);
-    expect(await main(platform, nodeTransport)).toBe(0);
+    expect(await main(platform, tcp())).toBe(0);
     expect(platform.stdoutText).toBe("tcp-echo 0.1.0 (fake 1.0.0)\n");
   });
 
   test("a bad flag writes two lines to stderr and returns 2", async () => {
     const platform = new FakePlatform(["--port", "70000"]);
-    expect(await main(platform, nodeTransport)).toBe(2);
+    expect(await main(platform, tcp())).toBe(2);
     expect(platform.stderrText).toBe(
       "tcp-echo: invalid --port '70000': expected a whole number from 0 to 65535\nTry 'tcp-echo --help' for more information.\n",
     );
@@ -92,7 +92,7 @@ describe("main", () => {
 
   test("a runtime that denies listening gets one line and 1, without a listen", async () => {
     const platform = new FakePlatform(["--port", "7007"], {}, "Cannot listen on 127.0.0.1:7007: grant it");
-    expect(await main(platform, nodeTransport)).toBe(1);
+    expect(await main(platform, tcp())).toBe(1);
     expect(platform.stderrText).toBe("tcp-echo: Cannot listen on 127.0.0.1:7007: grant it\n");
   });
 
@@ -102,7 +102,7 @@ describe("main", () => {
     await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
     const { port } = taken.address() as { port: number };
     const platform = new FakePlatform(["--port", String(port)]);
-    expect(await main(platform, nodeTransport)).toBe(1);
+    expect(await main(platform, tcp())).toBe(1);
     expect(platform.stderrText).toBe(
       `tcp-echo: Cannot listen on 127.0.0.1:${port}: address already in use; pick another port with --port\n`,
     );
@@ -110,7 +110,7 @@ describe("main", () => {
 
   test("the first signal shuts down gracefully and returns 0", async () => {
     const platform = new FakePlatform(["--port", "0"], { PORT: "1" });
-    const exit = main(platform, nodeTransport);
+    const exit = main(platform, tcp());
     const [, port] = (await platform.waitForText(/listening on 127\.0\.0\.1:(\d+) \(node \S+\)\n/)) ?? [];
     const client = await Client.open(Number(port));
     client.send("abc");
@@ -125,7 +125,7 @@ describe("main", () => {
 
   test("a second signal returns 130 for SIGINT without waiting for connections", async () => {
     const platform = new FakePlatform(["--port", "0", "--quiet"]);
-    const exit = main(platform, nodeTransport);
+    const exit = main(platform, tcp());
     const [, port] = (await platform.waitForText(/listening on 127\.0\.0\.1:(\d+) /)) ?? [];
     const client = await Client.open(Number(port));
     await platform.waitForText(/listening/);

@@ -1,21 +1,12 @@
 /**
- * Addresses: what a listener binds to and what a connection reports, and the host semantics of
- * the sockets API (`''` is every interface, `'localhost'` the loopback).
+ * Addresses: what listeners and connections report, one type per transport, told apart by
+ * `transport`, and the IP literal checks the bind resolvers use.
  *
  * @module
  */
 
-import { TcpEchoError } from "./errors.ts";
-
 /** IP version of an address, spelled as the runtimes spell it. */
 export type IpFamily = "IPv4" | "IPv6";
-
-/**
- * Which addresses a listener accepts connections on, fixed when it is created (the `domain`
- * argument of `socket(2)`): `"ipv4"`, `"ipv6"` (IPv6 only), or `"dual"` (IPv6 socket that also
- * accepts IPv4 clients as `::ffff:a.b.c.d`). `"auto"` derives it from the host given to `bind()`.
- */
-export type AddressFamily = "auto" | "ipv4" | "ipv6" | "dual";
 
 /**
  * A TCP endpoint as a listener or connection reports it.
@@ -25,11 +16,11 @@ export type AddressFamily = "auto" | "ipv4" | "ipv6" | "dual";
  * import { formatAddress, type TcpAddress } from "@tcp-echo/core";
  *
  * const address: TcpAddress = { transport: "tcp", hostname: "::1", port: 7007, family: "IPv6" };
- * console.log(formatAddress(address)); // "[::1]:7007"
+ * if (formatAddress(address) !== "[::1]:7007") throw new Error(formatAddress(address));
  * ```
  */
 export interface TcpAddress {
-  /** Discriminates TCP from the transports that come later (unix sockets, UDP). */
+  /** Discriminates the members of {@link SocketAddress}. */
   readonly transport: "tcp";
   /** An IP literal, without brackets. */
   readonly hostname: string;
@@ -39,43 +30,56 @@ export interface TcpAddress {
   readonly family: IpFamily;
 }
 
-/** Every address a transport may report. Later transports add members to this union. */
-export type SocketAddress = TcpAddress;
-
 /**
- * Where to bind a TCP listener: the arguments of `bind(2)` plus `SO_REUSEADDR`.
+ * A unix domain socket endpoint: a path in the file system, or a Linux abstract name starting
+ * with `@`. A client's side is usually unnamed: `path` is then `""`.
  *
- * @example Bind every interface on an ephemeral port
+ * @example A socket file
  * ```ts
- * import type { BindOptions } from "@tcp-echo/core";
+ * import { formatAddress, type UnixAddress } from "@tcp-echo/core";
  *
- * const options: BindOptions = { host: "127.0.0.1", port: 0, reuseAddress: true };
+ * const address: UnixAddress = { transport: "unix", path: "/run/echo.sock" };
+ * if (formatAddress(address) !== "unix:/run/echo.sock") throw new Error(formatAddress(address));
  * ```
  */
-export interface BindOptions {
-  /**
-   * `''` for every interface, `'localhost'` for the loopback, or an IPv4 or IPv6 literal
-   * (brackets allowed: `[::1]`). Defaults to `'127.0.0.1'`.
-   */
-  readonly host?: string;
-  /** 0 to 65535; 0 asks the system for a free (ephemeral) port. Defaults to 0. */
-  readonly port?: number;
-  /** Set `SO_REUSEADDR`, so a restart can bind while old connections sit in TIME_WAIT. Defaults to true. */
-  readonly reuseAddress?: boolean;
+export interface UnixAddress {
+  /** Discriminates the members of {@link SocketAddress}. */
+  readonly transport: "unix";
+  /** The socket's path, `@name` for an abstract name, `""` when unnamed. */
+  readonly path: string;
 }
 
-/** A bind target after validation: a literal the runtime binds without a name lookup. */
-export interface ResolvedBind {
-  /** An IP literal without brackets: `0.0.0.0`, `::`, `127.0.0.1`, ... */
+/**
+ * A UDP endpoint: where a datagram socket is bound, or a datagram's sender.
+ *
+ * @example A datagram's sender
+ * ```ts
+ * import { formatAddress, type UdpAddress } from "@tcp-echo/core";
+ *
+ * const sender: UdpAddress = { transport: "udp", hostname: "127.0.0.1", port: 40000, family: "IPv4" };
+ * if (formatAddress(sender) !== "udp://127.0.0.1:40000") throw new Error(formatAddress(sender));
+ * ```
+ */
+export interface UdpAddress {
+  /** Discriminates the members of {@link SocketAddress}. */
+  readonly transport: "udp";
+  /** An IP literal, without brackets. */
   readonly hostname: string;
-  /** The port, validated. */
+  /** The port number, 0 to 65535. */
   readonly port: number;
-  /** Whether the IPv6 socket refuses IPv4 clients. Always false for IPv4. */
-  readonly ipv6Only: boolean;
-  /** The family of `hostname`. */
+  /** The IP version of `hostname`. */
   readonly family: IpFamily;
-  /** Whether `SO_REUSEADDR` is asked for. */
-  readonly reuseAddress: boolean;
+}
+
+/** Every address a transport may report, told apart by `transport`. */
+export type SocketAddress = TcpAddress | UnixAddress | UdpAddress;
+
+/** A host and port, as `formatAddress()` prints them. */
+export interface HostPort {
+  /** An IP literal or host name, without brackets. */
+  readonly hostname: string;
+  /** The port number. */
+  readonly port: number;
 }
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -91,7 +95,7 @@ const IPV6_GROUP = /^[0-9a-f]{1,4}$/i;
  * ```ts
  * import { isIPv4 } from "@tcp-echo/core";
  *
- * console.log(isIPv4("127.0.0.1"), isIPv4("256.0.0.1")); // true false
+ * if (!isIPv4("127.0.0.1") || isIPv4("256.0.0.1")) throw new Error("isIPv4");
  * ```
  */
 export function isIPv4(text: string): boolean {
@@ -109,7 +113,7 @@ export function isIPv4(text: string): boolean {
  * ```ts
  * import { isIPv6 } from "@tcp-echo/core";
  *
- * console.log(isIPv6("::1"), isIPv6("::ffff:127.0.0.1"), isIPv6("1::2::3")); // true true false
+ * if (!isIPv6("::1") || !isIPv6("::ffff:127.0.0.1") || isIPv6("1::2::3")) throw new Error("isIPv6");
  * ```
  */
 export function isIPv6(text: string): boolean {
@@ -138,22 +142,25 @@ export function isIPv6(text: string): boolean {
 }
 
 /**
- * Formats an address the way people type it: `127.0.0.1:7007`, `[::1]:7007`.
+ * Formats an address the way people type it: `127.0.0.1:7007` and `[::1]:7007` for TCP (and a
+ * bare host and port), `unix:/run/echo.sock`, `udp://127.0.0.1:7007`.
  *
  * @param address The address to format.
- * @returns `host:port`, with brackets around IPv6 hosts.
+ * @returns The address as text, with brackets around IPv6 hosts.
  *
- * @example Print an address as host:port
+ * @example Print addresses
  * ```ts
  * import { formatAddress } from "@tcp-echo/core";
  *
- * console.log(formatAddress({ hostname: "127.0.0.1", port: 7 })); // "127.0.0.1:7"
- * console.log(formatAddress({ hostname: "::1", port: 7 })); // "[::1]:7"
+ * if (formatAddress({ hostname: "127.0.0.1", port: 7 }) !== "127.0.0.1:7") throw new Error("IPv4");
+ * if (formatAddress({ hostname: "::1", port: 7 }) !== "[::1]:7") throw new Error("IPv6");
  * ```
  */
-export function formatAddress(address: Pick<TcpAddress, "hostname" | "port">): string {
+export function formatAddress(address: SocketAddress | HostPort): string {
+  if ("path" in address) return `unix:${address.path}`;
   const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
-  return `${host}:${address.port}`;
+  const text = `${host}:${address.port}`;
+  return "transport" in address && address.transport === "udp" ? `udp://${text}` : text;
 }
 
 /**
@@ -167,69 +174,12 @@ export function formatAddress(address: Pick<TcpAddress, "hostname" | "port">): s
  *
  * @example Build an address from a runtime's host and port
  * ```ts
- * import { tcpAddress } from "@tcp-echo/core";
+ * import { tcpAddress } from "@tcp-echo/core/transport";
  *
- * console.log(tcpAddress("::1", 7007).family); // "IPv6"
+ * if (tcpAddress("::1", 7007).family !== "IPv6") throw new Error("family");
  * ```
  */
 export function tcpAddress(hostname: string | undefined, port: number | undefined): TcpAddress {
   const host = hostname ?? "";
   return { transport: "tcp", hostname: host, port: port ?? 0, family: host.includes(":") ? "IPv6" : "IPv4" };
-}
-
-function invalid(message: string): TcpEchoError {
-  return new TcpEchoError("ERR_INVALID_ADDRESS", message);
-}
-
-/**
- * Validates a bind target and turns the sockets API's host names into literals, so every
- * runtime binds exactly the same address:
- *
- * | host          | auto / dual          | ipv4        | ipv6              |
- * | ------------- | -------------------- | ----------- | ----------------- |
- * | `''`          | `::`, dual-stack     | `0.0.0.0`   | `::`, IPv6 only   |
- * | `'localhost'` | `127.0.0.1`          | `127.0.0.1` | `::1`             |
- * | IPv4 literal  | itself               | itself      | error             |
- * | IPv6 literal  | itself (dual if `::`)| error       | itself, IPv6 only |
- *
- * @param options The bind options as given.
- * @param family The family the listener was created with.
- * @returns The literal, port and flags to hand to the runtime.
- * @throws {TcpEchoError} `ERR_INVALID_ADDRESS` for a host that is not `''`, `localhost` or an IP
- * literal, a host of the wrong family, or a port outside 0-65535.
- *
- * @example Resolve the all-interfaces host
- * ```ts
- * import { resolveBind } from "@tcp-echo/core";
- *
- * console.log(resolveBind({ host: "", port: 7007 }, "auto").hostname); // "::"
- * ```
- */
-export function resolveBind(options: BindOptions, family: AddressFamily): ResolvedBind {
-  const port = options.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw invalid(`Cannot bind: port ${String(port)} is not a whole number from 0 to 65535`);
-  }
-  const reuseAddress = options.reuseAddress ?? true;
-  let host = options.host ?? "127.0.0.1";
-  if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
-  host = host.toLowerCase();
-  if (host === "") {
-    if (family === "ipv4") return { hostname: "0.0.0.0", port, ipv6Only: false, family: "IPv4", reuseAddress };
-    return { hostname: "::", port, ipv6Only: family === "ipv6", family: "IPv6", reuseAddress };
-  }
-  if (host === "localhost") {
-    if (family === "ipv6") return { hostname: "::1", port, ipv6Only: true, family: "IPv6", reuseAddress };
-    return { hostname: "127.0.0.1", port, ipv6Only: false, family: "IPv4", reuseAddress };
-  }
-  if (isIPv4(host)) {
-    if (family === "ipv6") throw invalid(`Cannot bind ${host}: it is an IPv4 address and the listener is IPv6-only`);
-    return { hostname: host, port, ipv6Only: false, family: "IPv4", reuseAddress };
-  }
-  if (isIPv6(host)) {
-    if (family === "ipv4") throw invalid(`Cannot bind ${host}: it is an IPv6 address and the listener is IPv4-only`);
-    const dual = host === "::" && family !== "ipv6";
-    return { hostname: host, port, ipv6Only: !dual, family: "IPv6", reuseAddress };
-  }
-  throw invalid(`Cannot bind ${JSON.stringify(options.host)}: use '' (all interfaces), 'localhost' or an IP address`);
 }

@@ -1,18 +1,19 @@
 /**
  * A connection: one accepted socket with reading (pushed to a handler, or pulled with `read()`),
- * writing with backpressure, half-close and close.
+ * writing with backpressure through the one write queue, half-close and close.
  *
  * @module
  */
 
-import type { TcpAddress } from "./address.ts";
+import type { SocketAddress } from "./address.ts";
 import { TcpEchoError } from "./errors.ts";
-import type { SocketEvents, TransportSocket } from "./transport.ts";
+import type { SocketEvents, StreamSocket } from "./transport/stream.ts";
+import { WriteQueue } from "./write-queue.ts";
 
 /**
  * The push-style reader of a connection: one object serves every connection, so no closure is
  * made per connection or per chunk. This is the fast form: the adapter's callback reaches
- * `data` directly.
+ * `onData` directly.
  *
  * @example Count bytes and discard them
  * ```ts
@@ -20,54 +21,81 @@ import type { SocketEvents, TransportSocket } from "./transport.ts";
  *
  * let total = 0;
  * export const discard: ConnectionHandler = {
- *   data(_connection, chunk) { total += chunk.byteLength; },
- *   end(connection) { connection.close(); },
+ *   borrowsChunks: true,
+ *   onData(_connection, chunk) {
+ *     total += chunk.byteLength;
+ *   },
+ *   onEnd(connection) {
+ *     connection.close();
+ *   },
  * };
  * ```
  */
-export interface ConnectionHandler {
-  /** Bytes arrived. The chunk is yours to keep or write back. */
-  data(connection: Connection, chunk: Uint8Array): void;
+export interface ConnectionHandler<A extends SocketAddress = SocketAddress> {
+  /**
+   * True when the handler is done with each chunk once `onData` returns, except for what it
+   * passed to `write()`, which the connection holds until sent. The adapter may then read into
+   * the same memory again (Deno does), so a handler that keeps a chunk, or a part of it, for
+   * later must leave this unset and own its chunks.
+   */
+  readonly borrowsChunks?: boolean;
+  /** Bytes arrived. Yours to keep unless `borrowsChunks` is set. */
+  onData(connection: Connection<A>, chunk: Uint8Array): void;
   /** The peer half-closed: nothing more will arrive. Without this hook the connection closes. */
-  end?(connection: Connection): void;
+  onEnd?(connection: Connection<A>): void;
   /** `write()` returned false earlier and the unsent bytes are now below the high-water mark. */
-  drain?(connection: Connection): void;
+  onDrain?(connection: Connection<A>): void;
   /** The connection is closed; `error` when it failed (for example reset by the peer). */
-  close?(connection: Connection, error?: Error): void;
+  onClose?(connection: Connection<A>, error?: Error): void;
 }
 
-/** Why a connection closed, as the server's events report it. */
-export type CloseReason = "peer" | "error" | "idle-timeout" | "max-connections" | "shutdown" | "local";
+/**
+ * Why a connection closed, as the server's events report it: `"peer"` (the client ended it),
+ * `"error"`, `"local"` (this side, with no reason given), a policy's reason, or any reason a
+ * caller passes to `close()` or `reset()`.
+ */
+export type CloseReason =
+  | "peer"
+  | "error"
+  | "local"
+  | "idle-timeout"
+  | "max-connections"
+  | "shutdown"
+  | (string & Record<never, never>);
 
 /**
- * One accepted TCP connection. The listener tracks it until it closes; who accepted it decides
+ * One accepted connection. The listener tracks it until it closes; who accepted it decides
  * when it closes, except that a listener's `shutdown()` resets what is still open at its deadline.
  *
  * Read it in one of two ways, not both: `handle(handler)` (push, the fast path) or `read()` (pull).
  * Data that arrives before either is buffered, up to the high-water mark, then reading pauses.
  *
+ * @typeParam A The address type of the transport it came from.
+ *
  * @example Echo one message with the pull API
  * ```ts
  * import type { Connection } from "@tcp-echo/core";
  *
- * async function echoOnce(connection: Connection): Promise<void> {
+ * export async function echoOnce(connection: Connection): Promise<void> {
  *   const chunk = await connection.read();
  *   if (chunk && !connection.write(chunk)) await connection.drained();
  *   connection.close();
  * }
  * ```
  */
-export interface Connection extends AsyncDisposable {
+export interface Connection<A extends SocketAddress = SocketAddress> extends AsyncDisposable {
   /** A number unique within the process, for logs. */
   readonly id: number;
   /** The listener's side. */
-  readonly localAddress: TcpAddress;
+  readonly localAddress: A;
   /** The client's side. */
-  readonly remoteAddress: TcpAddress;
+  readonly remoteAddress: A;
   /** Bytes received so far. */
   readonly bytesRead: number;
   /** Bytes accepted by `write()` so far. */
   readonly bytesWritten: number;
+  /** Bytes accepted by `write()` and not yet taken by the runtime. */
+  readonly unsentBytes: number;
   /** When the connection was accepted, in milliseconds since the epoch. */
   readonly openedAt: number;
   /** False once the peer has half-closed (sent FIN) or the connection closed. */
@@ -76,13 +104,15 @@ export interface Connection extends AsyncDisposable {
   readonly writable: boolean;
   /** True once the socket is closed in both directions. */
   readonly isClosed: boolean;
+  /** The reason given to the first `close()` or `reset()`, or how it ended; undefined while open. */
+  readonly closeReason: CloseReason | undefined;
   /** Resolves once the socket is closed, with the error it failed with, if any. Never rejects. */
   readonly closed: Promise<Error | undefined>;
   /**
    * Deliver data to `handler` from now on (replaying what was buffered before this call).
    * @throws {TcpEchoError} `ERR_CONNECTION_STATE` when a handler is already set or `read()` is in use.
    */
-  handle(handler: ConnectionHandler): void;
+  handle(handler: ConnectionHandler<A>): void;
   /**
    * The next chunk, or `null` once the peer half-closed.
    * @throws {TcpEchoError} `ERR_CONNECTION_STATE` when a handler is set; rejects with the
@@ -92,7 +122,7 @@ export interface Connection extends AsyncDisposable {
   /**
    * Queue bytes for sending. Everything is accepted; the return value is the backpressure signal.
    * @returns false when the unsent bytes reached the high-water mark: stop writing until
-   * `drain` (or `drained()`). Also false when the connection is already closed.
+   * `onDrain` (or `drained()`). Also false when the connection is already closed.
    * @throws {TcpEchoError} `ERR_CONNECTION_STATE` after `closeWrite()` or `close()`.
    */
   write(chunk: Uint8Array): boolean;
@@ -104,10 +134,16 @@ export interface Connection extends AsyncDisposable {
   resume(): void;
   /** Half-close: send FIN after every queued byte, keep receiving. */
   closeWrite(): void;
-  /** Send every queued byte, then close both directions. */
-  close(): void;
-  /** Close at once, dropping unsent bytes; a TCP RST where the runtime can. */
-  reset(): void;
+  /**
+   * Send every queued byte, then close both directions.
+   * @param reason Why, for the server's `close` event; the first reason given wins.
+   */
+  close(reason?: CloseReason): void;
+  /**
+   * Close at once, dropping unsent bytes; a TCP RST where the runtime can.
+   * @param reason Why, for the server's `close` event; the first reason given wins.
+   */
+  reset(reason?: CloseReason): void;
 }
 
 /** Hooks the listener gives each connection it creates. */
@@ -124,34 +160,34 @@ let nextId = 1;
 
 /**
  * The core's connection: the {@link Connection} users see, and the {@link SocketEvents} the
- * adapter calls. Exported for the listener only: users see the interfaces.
+ * adapter calls. Not exported from the package: users see the interfaces.
  */
-export class SocketConnection implements Connection, SocketEvents {
+export class SocketConnection<A extends SocketAddress = SocketAddress> implements Connection<A>, SocketEvents {
   readonly id: number = nextId++;
   readonly openedAt: number = Date.now();
   bytesRead = 0;
-  bytesWritten = 0;
   readable = true;
   writable = true;
   isClosed = false;
-  /** Sweeps of the idle timer since the last received byte; the server's idle policy reads it. */
-  idleTicks = 0;
-  /** Set by whoever closes on purpose, for the close event. */
   closeReason: CloseReason | undefined;
 
-  readonly #socket: TransportSocket;
+  readonly #socket: StreamSocket<A>;
   readonly #owner: ConnectionOwner;
   readonly #highWaterMark: number;
-  #handler: ConnectionHandler | undefined;
+  #handler: ConnectionHandler<A> | undefined;
+  /** Whether chunks go to a handler that only borrows them. */
+  #lends = false;
+  #local: A | undefined;
+  #remote: A | undefined;
   #error: Error | undefined;
   #userPaused = false;
   #queuePaused = false;
-  #needDrain = false;
   #pulling = false;
   /** After close() or reset() nothing is read any more: late chunks are dropped, not handled. */
   #discarding = false;
-  // The two arrays are made on first use: most connections never buffer a chunk or wait for a
-  // drain, and an idle server holds one of these objects per connection.
+  // Made on first use: an idle server holds one connection object per client, and most never
+  // buffer a chunk, wait for a drain, or (until they echo) write.
+  #writes: WriteQueue | undefined;
   #queue: Uint8Array[] | undefined;
   #queuedBytes = 0;
   #reader: { resolve(chunk: Uint8Array | null): void; reject(error: Error): void } | undefined;
@@ -159,18 +195,36 @@ export class SocketConnection implements Connection, SocketEvents {
   #closed: Promise<Error | undefined> | undefined;
   #resolveClosed: ((error: Error | undefined) => void) | undefined;
 
-  constructor(socket: TransportSocket, owner: ConnectionOwner, highWaterMark: number) {
+  constructor(socket: StreamSocket<A>, owner: ConnectionOwner, highWaterMark: number) {
     this.#socket = socket;
     this.#owner = owner;
     this.#highWaterMark = highWaterMark;
   }
 
-  get localAddress(): TcpAddress {
-    return this.#socket.localAddress;
+  get localAddress(): A {
+    this.#local ??= this.#socket.localAddress;
+    return this.#local;
   }
 
-  get remoteAddress(): TcpAddress {
-    return this.#socket.remoteAddress;
+  get remoteAddress(): A {
+    this.#remote ??= this.#socket.remoteAddress;
+    return this.#remote;
+  }
+
+  get bytesWritten(): number {
+    return this.#writes?.bytesAccepted ?? 0;
+  }
+
+  get unsentBytes(): number {
+    return this.#writes?.unsent ?? 0;
+  }
+
+  get bytesAccepted(): number {
+    return this.#writes?.bytesAccepted ?? 0;
+  }
+
+  get bytesSent(): number {
+    return this.#writes?.bytesSent ?? 0;
   }
 
   get closed(): Promise<Error | undefined> {
@@ -184,23 +238,24 @@ export class SocketConnection implements Connection, SocketEvents {
     return this.#closed;
   }
 
-  handle(handler: ConnectionHandler): void {
+  handle(handler: ConnectionHandler<A>): void {
     if (this.#handler !== undefined || this.#pulling) {
       throw stateError(`Cannot handle connection ${this.id}: it already has a reader`);
     }
     this.#handler = handler;
+    this.#lends = handler.borrowsChunks === true;
     const queued = this.#queue;
     if (queued !== undefined) {
       this.#queue = undefined;
       this.#queuedBytes = 0;
-      for (const chunk of queued) handler.data(this, chunk);
+      for (const chunk of queued) handler.onData(this, chunk);
     }
     if (this.#queuePaused) {
       this.#queuePaused = false;
       if (!this.#userPaused) this.#socket.resume();
     }
     if (!this.readable && !this.isClosed) this.#deliverEnd(handler);
-    if (this.isClosed) handler.close?.(this, this.#error);
+    if (this.isClosed) handler.onClose?.(this, this.#error);
   }
 
   read(): Promise<Uint8Array | null> {
@@ -230,14 +285,11 @@ export class SocketConnection implements Connection, SocketEvents {
   write(chunk: Uint8Array): boolean {
     if (this.isClosed) return false;
     if (!this.writable) throw stateError(`Cannot write to connection ${this.id}: its write side is closed`);
-    this.bytesWritten += chunk.byteLength;
-    if (this.#socket.write(chunk)) return true;
-    this.#needDrain = true;
-    return false;
+    return (this.#writes ?? this.#writeQueue()).write(chunk);
   }
 
   drained(): Promise<void> {
-    if (!this.#needDrain || this.isClosed) return Promise.resolve();
+    if (this.isClosed || (this.#writes?.unsent ?? 0) < this.#highWaterMark) return Promise.resolve();
     return new Promise((resolve) => {
       if (this.#drainWaiters === undefined) this.#drainWaiters = [resolve];
       else this.#drainWaiters.push(resolve);
@@ -259,22 +311,23 @@ export class SocketConnection implements Connection, SocketEvents {
   closeWrite(): void {
     if (!this.writable || this.isClosed) return;
     this.writable = false;
-    this.#socket.shutdown();
+    (this.#writes ?? this.#writeQueue()).closeWrite();
   }
 
-  close(): void {
+  close(reason?: CloseReason): void {
     if (this.isClosed) return;
-    this.closeReason ??= this.readable ? "local" : "peer";
+    this.closeReason ??= reason ?? (this.readable ? "local" : "peer");
     this.#discarding = true;
     this.writable = false;
-    this.#socket.close();
+    (this.#writes ?? this.#writeQueue()).close();
   }
 
-  reset(): void {
+  reset(reason?: CloseReason): void {
     if (this.isClosed) return;
-    this.closeReason ??= "local";
+    this.closeReason ??= reason ?? "local";
     this.#discarding = true;
     this.writable = false;
+    this.#writes?.dispose();
     this.#socket.reset();
   }
 
@@ -285,20 +338,19 @@ export class SocketConnection implements Connection, SocketEvents {
 
   // SocketEvents: called by the adapter.
 
-  onData(chunk: Uint8Array): void {
-    if (this.#discarding) return;
+  onData(chunk: Uint8Array): boolean {
+    if (this.#discarding) return false;
     this.bytesRead += chunk.byteLength;
-    this.idleTicks = 0;
     const handler = this.#handler;
     if (handler !== undefined) {
-      handler.data(this, chunk);
-      return;
+      handler.onData(this, chunk);
+      return !this.#lends;
     }
     const reader = this.#reader;
     if (reader !== undefined) {
       this.#reader = undefined;
       reader.resolve(chunk);
-      return;
+      return true;
     }
     if (this.#queue === undefined) this.#queue = [chunk];
     else this.#queue.push(chunk);
@@ -307,6 +359,7 @@ export class SocketConnection implements Connection, SocketEvents {
       this.#queuePaused = true;
       if (!this.#userPaused) this.#socket.pause();
     }
+    return true;
   }
 
   onEnd(): void {
@@ -324,11 +377,8 @@ export class SocketConnection implements Connection, SocketEvents {
     }
   }
 
-  onDrain(): void {
-    if (!this.#needDrain) return;
-    this.#needDrain = false;
-    this.#handler?.drain?.(this);
-    this.#flushDrainWaiters();
+  onWritable(): void {
+    this.#writes?.writable();
   }
 
   onClose(error?: Error): void {
@@ -337,7 +387,8 @@ export class SocketConnection implements Connection, SocketEvents {
     this.readable = false;
     this.writable = false;
     this.#error = error;
-    if (this.closeReason === undefined) this.closeReason = error === undefined ? "peer" : "error";
+    this.#writes?.dispose();
+    this.closeReason ??= error === undefined ? "peer" : "error";
     const reader = this.#reader;
     if (reader !== undefined) {
       this.#reader = undefined;
@@ -347,12 +398,22 @@ export class SocketConnection implements Connection, SocketEvents {
     this.#flushDrainWaiters();
     this.#resolveClosed?.(error);
     this.#owner.released(this, error);
-    this.#handler?.close?.(this, error);
+    this.#handler?.onClose?.(this, error);
   }
 
-  #deliverEnd(handler: ConnectionHandler): void {
-    if (handler.end === undefined) this.close();
-    else handler.end(this);
+  #writeQueue(): WriteQueue {
+    this.#writes = new WriteQueue(this.#socket, this.#highWaterMark, () => this.#drained());
+    return this.#writes;
+  }
+
+  #drained(): void {
+    this.#handler?.onDrain?.(this);
+    this.#flushDrainWaiters();
+  }
+
+  #deliverEnd(handler: ConnectionHandler<A>): void {
+    if (handler.onEnd === undefined) this.close();
+    else handler.onEnd(this);
   }
 
   #flushDrainWaiters(): void {

@@ -9,27 +9,32 @@ import type { ConnectionHandler } from "./connection.ts";
 
 /**
  * The RFC 862 echo handler. Backpressure: when the peer reads slower than it writes, the write
- * buffer fills, `write()` returns false, and reading pauses until it drains; the peer's own sends
+ * queue fills, `write()` returns false, and reading pauses until it drains; the peer's own sends
  * then block on TCP flow control, so memory stays bounded by the high-water mark.
+ *
+ * It borrows each chunk: it writes it back at once and keeps nothing, so an adapter may read
+ * into the same memory again once those bytes are sent.
  *
  * @example Serve echo on an ephemeral port
  * ```ts ignore
+ * // ignore: needs a runtime adapter and a network.
  * import { echoHandler, serve } from "@tcp-echo/core";
- * import { nodeTransport } from "@tcp-echo/node";
+ * import { tcp } from "@tcp-echo/node";
  *
- * const server = await serve(nodeTransport, { port: 0, handler: echoHandler });
+ * const server = await serve(tcp(), { port: 0, handler: echoHandler });
  * console.log(server.address);
  * await server.shutdown({ timeout: 1000 });
  * ```
  */
 export const echoHandler: ConnectionHandler = {
-  data(connection, chunk) {
+  borrowsChunks: true,
+  onData(connection, chunk) {
     if (!connection.write(chunk)) connection.pause();
   },
-  drain(connection) {
+  onDrain(connection) {
     connection.resume();
   },
-  end(connection) {
+  onEnd(connection) {
     connection.close();
   },
 };

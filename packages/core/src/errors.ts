@@ -14,7 +14,9 @@ export type TcpEchoErrorCode =
   | "EACCES"
   | "EADDRNOTAVAIL"
   | "ERR_LISTEN_FAILED"
-  | "ERR_INVALID_ADDRESS";
+  | "ERR_INVALID_ADDRESS"
+  | "ERR_UNKNOWN_OPTION"
+  | "ERR_UNSUPPORTED_OPTION";
 
 /**
  * The base class of every error tcp-echo raises on purpose.
@@ -166,6 +168,70 @@ export class AddressNotAvailableError extends TcpEchoError {
   constructor(address: string, options?: { cause?: unknown }) {
     super("EADDRNOTAVAIL", `Cannot listen on ${address}: address not available on this machine`, options);
     this.address = address;
+  }
+}
+
+/**
+ * An options object has a key that nothing reads: a typo, or an option of another transport
+ * (`path` given to a TCP server). Raised instead of ignoring the key.
+ *
+ * @example A misspelt option
+ * ```ts
+ * import { UnknownOptionError } from "@tcp-echo/core";
+ *
+ * const error = new UnknownOptionError("serve", "prot", ["host", "port"]);
+ * console.log(error.message); // "Cannot serve: unknown option 'prot' (known: host, port)"
+ * ```
+ */
+export class UnknownOptionError extends TcpEchoError {
+  /** The key nothing reads. */
+  readonly option: string;
+  /**
+   * Creates the error for an options key nothing reads.
+   *
+   * @param action What was being done: `"serve"`, `"bind"`, `"listen"`, `"create a tcp transport"`.
+   * @param option The unknown key.
+   * @param known The keys that are read there, for the message.
+   */
+  constructor(action: string, option: string, known: readonly string[]) {
+    super("ERR_UNKNOWN_OPTION", `Cannot ${action}: unknown option '${option}' (known: ${known.join(", ")})`);
+    this.option = option;
+  }
+}
+
+/**
+ * The transport cannot do what an option asks on this runtime (`reuseAddress: false` where the
+ * runtime always sets `SO_REUSEADDR`, a `backlog` the runtime does not pass on). Raised at
+ * `bind()` or `listen()` instead of silently doing something else.
+ *
+ * @example Bun cannot set the listen backlog
+ * ```ts
+ * import { UnsupportedOptionError } from "@tcp-echo/core";
+ *
+ * const error = new UnsupportedOptionError("backlog", "bun", "Bun.listen takes no backlog");
+ * console.log(error.message);
+ * // "Cannot use option 'backlog' on bun: Bun.listen takes no backlog"
+ * ```
+ */
+export class UnsupportedOptionError extends TcpEchoError {
+  /** The option, as written in code: `backlog`, `reuseAddress: false`. */
+  readonly option: string;
+  /** The runtime's name. */
+  readonly runtime: string;
+  /** Why the runtime cannot honour it. */
+  readonly reason: string;
+  /**
+   * Creates the error for an option a runtime cannot honour.
+   *
+   * @param option The option, as written in code.
+   * @param runtime The runtime's name.
+   * @param reason Why, from the transport's `unsupported` table.
+   */
+  constructor(option: string, runtime: string, reason: string) {
+    super("ERR_UNSUPPORTED_OPTION", `Cannot use option '${option}' on ${runtime}: ${reason}`);
+    this.option = option;
+    this.runtime = runtime;
+    this.reason = reason;
   }
 }
 

@@ -1,17 +1,20 @@
 /**
- * The runtime-agnostic core of tcp-echo: the listener lifecycle after the Berkeley sockets calls
- * (create, bind, listen, accept, close), connections with backpressure and half-close, typed
- * errors, the RFC 862 echo handler and server policy (limits, idle timeout, graceful shutdown).
+ * The runtime-agnostic core of tcp-echo, the application API: the listener lifecycle after the
+ * Berkeley sockets calls (create, bind, listen, accept, close), connections with backpressure
+ * and half-close, typed errors, the RFC 862 echo handler and server policy (limits, idle
+ * timeout, graceful shutdown), over any stream transport.
  *
- * It imports no runtime. Pair it with an adapter: `@tcp-echo/node`, `@tcp-echo/deno` or
- * `@tcp-echo/bun`, or write a {@link Transport} of your own.
+ * It imports no runtime. Pair it with an adapter's transport: `tcp()` from `@tcp-echo/node`,
+ * `@tcp-echo/deno` or `@tcp-echo/bun`. Writing a transport of your own? Its contract is on
+ * `@tcp-echo/core/transport`.
  *
  * @example Echo on an ephemeral port, then shut down
  * ```ts ignore
+ * // ignore: needs a runtime adapter and a network.
  * import { serve } from "@tcp-echo/core";
- * import { nodeTransport } from "@tcp-echo/node";
+ * import { tcp } from "@tcp-echo/node";
  *
- * const server = await serve(nodeTransport, { host: "127.0.0.1", port: 0 });
+ * const server = await serve(tcp(), { host: "127.0.0.1", port: 0 });
  * console.log(`echo on port ${server.address.port}`);
  * await server.shutdown({ timeout: 1000 });
  * ```
@@ -20,17 +23,15 @@
  */
 
 export {
-  type AddressFamily,
-  type BindOptions,
   formatAddress,
+  type HostPort,
   type IpFamily,
   isIPv4,
   isIPv6,
-  type ResolvedBind,
-  resolveBind,
   type SocketAddress,
   type TcpAddress,
-  tcpAddress,
+  type UdpAddress,
+  type UnixAddress,
 } from "./address.ts";
 export type { CloseReason, Connection, ConnectionHandler } from "./connection.ts";
 export { echoHandler } from "./echo.ts";
@@ -39,29 +40,29 @@ export {
   AddressNotAvailableError,
   ListenerClosedError,
   ListenerStateError,
-  type ListenFailureCode,
-  listenError,
   PermissionDeniedError,
   TcpEchoError,
   type TcpEchoErrorCode,
+  UnknownOptionError,
+  UnsupportedOptionError,
 } from "./errors.ts";
 export {
   createListener,
   Listener,
-  type ListenerOptions,
   type ListenerState,
   type ListenOptions,
   type ShutdownOptions,
   type ShutdownResult,
 } from "./listener.ts";
-export { type ServeOptions, type Server, type ServerEvent, serve } from "./server.ts";
-export type {
-  AcceptSink,
-  Capability,
-  ListenRequest,
-  RuntimeInfo,
-  SocketEvents,
-  Transport,
-  TransportListener,
-  TransportSocket,
-} from "./transport.ts";
+export {
+  type AbortSignalLike,
+  type ServeOptions,
+  type Server,
+  type ServerEvent,
+  type ServerOptions,
+  serve,
+} from "./server.ts";
+export type { AddressFamily, TcpBindOptions } from "./tcp/bind.ts";
+export type { TcpFactory, TcpOptions, TcpTransport } from "./tcp/transport.ts";
+export type { Capability, RuntimeInfo, Unsupported } from "./transport/capability.ts";
+export type { StreamTransport } from "./transport/stream.ts";

@@ -3,63 +3,66 @@
  *
  * | sockets API                  | tcp-echo                          | state after |
  * | ---------------------------- | --------------------------------- | ----------- |
- * | `socket(domain)`             | `createListener(transport, { family })` | created |
- * | `bind(addr)` + `SO_REUSEADDR`| `bind({ host, port, reuseAddress })` | bound |
+ * | `socket(domain, type)`       | `createListener(tcp())`           | created     |
+ * | `bind(addr)` + `SO_REUSEADDR`| `bind({ host, port, reuseAddress, family })` | bound |
  * | `listen(backlog)`            | `await listen({ backlog })`       | listening   |
  * | `accept()`                   | `await accept()` / `for await`    | listening   |
  * | `close()`                    | `await close()` / `shutdown()`    | closed      |
  *
  * The runtimes bind and listen in one call, so `bind()` validates the address and records it,
  * and `listen()` performs both: an address in use is reported by `listen()`, not `bind()`.
+ * The listener works the same over every stream transport; only the bind options and the
+ * address type differ, and they are the transport's.
  *
  * @module
  */
 
-import {
-  type AddressFamily,
-  type BindOptions,
-  formatAddress,
-  type ResolvedBind,
-  resolveBind,
-  type TcpAddress,
-} from "./address.ts";
-import { type Connection, type ConnectionOwner, SocketConnection } from "./connection.ts";
+import type { SocketAddress } from "./address.ts";
+import { type CloseReason, type Connection, type ConnectionOwner, SocketConnection } from "./connection.ts";
 import { ListenerClosedError, ListenerStateError } from "./errors.ts";
 import { timers } from "./timers.ts";
-import type { RuntimeInfo, SocketEvents, Transport, TransportListener, TransportSocket } from "./transport.ts";
+import type { RuntimeInfo } from "./transport/capability.ts";
+import { rejectUnknownOptions, requireCapability } from "./transport/options.ts";
+import type { SocketEvents, StreamBinding, StreamListener, StreamSocket, StreamTransport } from "./transport/stream.ts";
 
 /** Where a listener is in its lifecycle. */
 export type ListenerState = "created" | "bound" | "listening" | "closed";
 
-/** Options of {@link createListener}: the arguments of `socket(2)`. */
-export interface ListenerOptions {
-  /** Which addresses to accept; `"auto"` (the default) derives it from the bound host. */
-  readonly family?: AddressFamily;
-}
-
 /** Options of {@link Listener.listen}. */
-export interface ListenOptions {
-  /** The `listen(2)` backlog: connections the kernel queues before `accept()`. Default 511. */
+export interface ListenOptions<A extends SocketAddress = SocketAddress> {
+  /**
+   * The `listen(2)` backlog: connections the kernel queues before the process accepts them.
+   * Default 511. A transport that cannot pass it on fails with `ERR_UNSUPPORTED_OPTION` when
+   * it is given.
+   */
   readonly backlog?: number;
   /** Unsent bytes per connection before `write()` returns false. Default 64 KiB. */
   readonly highWaterMark?: number;
-  /** Disable Nagle's algorithm on accepted connections. Default true: an echo answers at once. */
-  readonly noDelay?: boolean;
   /**
    * Receive each connection here, synchronously, instead of through `accept()`: the fast path
    * for servers. Attach a handler inside it so no byte is buffered.
    */
-  readonly onConnection?: (connection: Connection) => void;
+  readonly onConnection?: (connection: Connection<A>) => void;
   /** Called once per connection when it closes. */
-  readonly onConnectionClose?: (connection: Connection, error: Error | undefined) => void;
+  readonly onConnectionClose?: (connection: Connection<A>, error: Error | undefined) => void;
   /** Called when accepting failed (for example `EMFILE`); the listener keeps accepting. */
   readonly onAcceptError?: (error: Error) => void;
 }
+
+const LISTEN_OPTIONS: readonly (keyof ListenOptions)[] = [
+  "backlog",
+  "highWaterMark",
+  "onConnection",
+  "onConnectionClose",
+  "onAcceptError",
+];
 
 /** Options of {@link Listener.shutdown}. */
 export interface ShutdownOptions {
   /** Milliseconds to wait for open connections to close before resetting them. Default: no limit. */
   readonly timeout?: number;
+  /** The close reason given to the connections reset at the deadline. Default `"shutdown"`. */
+  readonly reason?: CloseReason;
 }
 
 /** What a shutdown did. */
@@ -74,34 +77,38 @@ const DEFAULT_BACKLOG = 511;
 const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
 
 /**
- * A TCP listener. Make one with {@link createListener}.
+ * A listener over any stream transport. Make one with {@link createListener}.
  *
  * Who owns what: the listener owns its listening socket and tracks each connection it accepted
  * until that connection closes. `close()` only stops accepting (like closing a listening socket
  * in C: accepted connections go on); `shutdown()` also waits for them, then resets the rest.
+ *
+ * @typeParam B The transport's bind options.
+ * @typeParam A The transport's address type.
  */
-export class Listener implements AsyncIterable<Connection>, AsyncDisposable {
-  readonly #transport: Transport;
-  readonly #family: AddressFamily;
-  readonly #connections = new Set<SocketConnection>();
-  readonly #backlog: SocketConnection[] = [];
-  readonly #waiters: { resolve(connection: Connection): void; reject(error: Error): void }[] = [];
+export class Listener<B extends object = object, A extends SocketAddress = SocketAddress>
+  implements AsyncIterable<Connection<A>>, AsyncDisposable
+{
+  readonly #transport: StreamTransport<B, A>;
+  readonly #connections = new Set<SocketConnection<A>>();
+  /** Accepted connections no `accept()` has taken yet. */
+  readonly #unclaimed: SocketConnection<A>[] = [];
+  readonly #waiters: { resolve(connection: Connection<A>): void; reject(error: Error): void }[] = [];
   #state: ListenerState = "created";
-  #bind: ResolvedBind | undefined;
-  #listening: TransportListener | undefined;
+  #binding: StreamBinding<A> | undefined;
+  #listening: StreamListener<A> | undefined;
   #closing: Promise<void> | undefined;
-  #idleWaiter: (() => void) | undefined;
-  #options: ListenOptions = {};
+  #emptyWaiter: (() => void) | undefined;
+  #options: ListenOptions<A> = {};
+  #highWaterMark = DEFAULT_HIGH_WATER_MARK;
 
   /**
    * Creates a listener in the `created` state; {@link createListener} is the usual way.
    *
-   * @param transport The adapter to listen through.
-   * @param options The address family.
+   * @param transport The transport to listen through, e.g. `tcp()` from an adapter.
    */
-  constructor(transport: Transport, options: ListenerOptions = {}) {
+  constructor(transport: StreamTransport<B, A>) {
     this.#transport = transport;
-    this.#family = options.family ?? "auto";
   }
 
   /** The lifecycle state. */
@@ -115,7 +122,7 @@ export class Listener implements AsyncIterable<Connection>, AsyncDisposable {
   }
 
   /** The bound address, with the real port when 0 was asked for; undefined until listening. */
-  get address(): TcpAddress | undefined {
+  get address(): A | undefined {
     return this.#listening?.address;
   }
 
@@ -125,21 +132,22 @@ export class Listener implements AsyncIterable<Connection>, AsyncDisposable {
   }
 
   /** The open connections, in the order they were accepted. */
-  connections(): IterableIterator<Connection> {
+  connections(): IterableIterator<Connection<A>> {
     return this.#connections.values();
   }
 
   /**
-   * Validate and record the address to listen on.
+   * Validate and record the address to listen on; the options are the transport's.
    * @throws {ListenerStateError} when not in the `created` state.
-   * @throws {import("./errors.ts").TcpEchoError} `ERR_INVALID_ADDRESS` for a bad host or port.
+   * @throws {import("./errors.ts").TcpEchoError} `ERR_INVALID_ADDRESS` for a bad address,
+   * `ERR_UNKNOWN_OPTION`, or `ERR_UNSUPPORTED_OPTION` for an option the runtime cannot honour.
    */
-  bind(options: BindOptions = {}): void {
+  bind(options: B = {} as B): void {
     if (this.#state !== "created") {
-      const where = this.#bind ? ` to ${formatAddress(this.#bind)}` : "";
+      const where = this.#binding ? ` to ${this.#binding.description}` : "";
       throw new ListenerStateError(`Cannot bind: the listener is already ${this.#state}${where}`);
     }
-    this.#bind = resolveBind(options, this.#family);
+    this.#binding = this.#transport.bind(options);
     this.#state = "bound";
   }
 
@@ -149,28 +157,29 @@ export class Listener implements AsyncIterable<Connection>, AsyncDisposable {
    * @throws {ListenerStateError} when not `bound`.
    * @throws {import("./errors.ts").TcpEchoError} `EADDRINUSE`, `EACCES`, `EADDRNOTAVAIL`.
    */
-  async listen(options: ListenOptions = {}): Promise<TcpAddress> {
-    const bind = this.#bind;
-    if (this.#state !== "bound" || bind === undefined) {
+  async listen(options: ListenOptions<A> = {}): Promise<A> {
+    const binding = this.#binding;
+    if (this.#state !== "bound" || binding === undefined) {
       throw new ListenerStateError(
         this.#state === "created"
           ? "Cannot listen: call bind() first"
           : `Cannot listen: the listener is already ${this.#state}`,
       );
     }
+    rejectUnknownOptions("listen", options, LISTEN_OPTIONS);
     const backlog = options.backlog ?? DEFAULT_BACKLOG;
     if (!Number.isInteger(backlog) || backlog < 1)
       throw new RangeError(`Cannot listen: backlog ${backlog} is not a whole number above 0`);
+    const highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+    if (!Number.isInteger(highWaterMark) || highWaterMark < 1)
+      throw new RangeError(`Cannot listen: highWaterMark ${highWaterMark} is not a whole number above 0`);
+    if (options.backlog !== undefined) requireCapability(this.#transport, "backlog", "backlog");
     this.#options = options;
+    this.#highWaterMark = highWaterMark;
     this.#state = "listening";
     try {
-      this.#listening = await this.#transport.listen(
-        {
-          ...bind,
-          backlog,
-          highWaterMark: options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK,
-          noDelay: options.noDelay ?? true,
-        },
+      this.#listening = await binding.listen(
+        { backlog, highWaterMark },
         {
           connection: (socket) => this.#accepted(socket),
           acceptError: (error) => this.#options.onAcceptError?.(error),
@@ -178,7 +187,7 @@ export class Listener implements AsyncIterable<Connection>, AsyncDisposable {
       );
     } catch (error) {
       this.#state = "created";
-      this.#bind = undefined;
+      this.#binding = undefined;
       throw error;
     }
     if (this.#closing !== undefined) await this.#listening.close();
@@ -190,7 +199,7 @@ export class Listener implements AsyncIterable<Connection>, AsyncDisposable {
    * @throws {ListenerStateError} before `listen()`.
    * @throws {ListenerClosedError} once closed, including for an accept pending at the close.
    */
-  accept(): Promise<Connection> {
+  accept(): Promise<Connection<A>> {
     if (this.#state === "closed")
       return Promise.reject(new ListenerClosedError("Cannot accept: the listener is closed"));
     if (this.#state !== "listening") {
@@ -198,7 +207,7 @@ export class Listener implements AsyncIterable<Connection>, AsyncDisposable {
         new ListenerStateError(`Cannot accept: call listen() first (the listener is ${this.#state})`),
       );
     }
-    const next = this.#backlog.shift();
+    const next = this.#unclaimed.shift();
     if (next !== undefined) return Promise.resolve(next);
     return new Promise((resolve, reject) => {
       this.#waiters.push({ resolve, reject });
@@ -206,7 +215,7 @@ export class Listener implements AsyncIterable<Connection>, AsyncDisposable {
   }
 
   /** Accepts connections until the listener closes; the loop then ends without error. */
-  async *[Symbol.asyncIterator](): AsyncIterator<Connection> {
+  async *[Symbol.asyncIterator](): AsyncIterator<Connection<A>> {
     while (true) {
       try {
         yield await this.accept();
@@ -226,7 +235,7 @@ export class Listener implements AsyncIterable<Connection>, AsyncDisposable {
     this.#state = "closed";
     const closed = new ListenerClosedError("Cannot accept: the listener is closed");
     for (const waiter of this.#waiters.splice(0)) waiter.reject(closed);
-    for (const queued of this.#backlog.splice(0)) queued.reset();
+    for (const unclaimed of this.#unclaimed.splice(0)) unclaimed.reset("shutdown");
     this.#closing = this.#listening?.close() ?? Promise.resolve();
     return this.#closing;
   }
@@ -239,12 +248,10 @@ export class Listener implements AsyncIterable<Connection>, AsyncDisposable {
     await this.close();
     const open = this.#connections.size;
     const timeout = options.timeout ?? Number.POSITIVE_INFINITY;
-    if (open > 0 && timeout > 0) await this.#drained(timeout);
+    if (open > 0 && timeout > 0) await this.#emptied(timeout);
     const reset = this.#connections.size;
-    for (const connection of [...this.#connections]) {
-      connection.closeReason ??= "shutdown";
-      connection.reset();
-    }
+    const reason = options.reason ?? "shutdown";
+    for (const connection of [...this.#connections]) connection.reset(reason);
     return { finished: open - reset, reset };
   }
 
@@ -253,16 +260,11 @@ export class Listener implements AsyncIterable<Connection>, AsyncDisposable {
     await this.shutdown({ timeout: 0 });
   }
 
-  #accepted(socket: TransportSocket): SocketEvents {
-    const connection = new SocketConnection(
-      socket,
-      this.#owner,
-      this.#options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK,
-    );
+  #accepted(socket: StreamSocket<A>): SocketEvents {
+    const connection = new SocketConnection(socket, this.#owner, this.#highWaterMark);
     this.#connections.add(connection);
     if (this.#state !== "listening") {
-      connection.closeReason = "shutdown";
-      void Promise.resolve().then(() => connection.reset());
+      void Promise.resolve().then(() => connection.reset("shutdown"));
       return connection;
     }
     const onConnection = this.#options.onConnection;
@@ -272,58 +274,62 @@ export class Listener implements AsyncIterable<Connection>, AsyncDisposable {
     }
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) waiter.resolve(connection);
-    else this.#backlog.push(connection);
+    else this.#unclaimed.push(connection);
     return connection;
   }
 
   readonly #owner: ConnectionOwner = {
-    released: (connection, error) => {
+    released: (released, error) => {
+      const connection = released as SocketConnection<A>;
       this.#connections.delete(connection);
-      const queued = this.#backlog.indexOf(connection);
-      if (queued !== -1) this.#backlog.splice(queued, 1);
+      const unclaimed = this.#unclaimed.indexOf(connection);
+      if (unclaimed !== -1) this.#unclaimed.splice(unclaimed, 1);
       this.#options.onConnectionClose?.(connection, error);
-      if (this.#connections.size === 0) this.#idleWaiter?.();
+      if (this.#connections.size === 0) this.#emptyWaiter?.();
     },
   };
 
-  #drained(timeout: number): Promise<void> {
+  /** Resolves once no connection is open, or after `timeout` ms. */
+  #emptied(timeout: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = Number.isFinite(timeout) ? timers.setTimeout(done, timeout) : undefined;
       const self = this;
       function done(): void {
         if (timer !== undefined) timers.clearTimeout(timer);
-        self.#idleWaiter = undefined;
+        self.#emptyWaiter = undefined;
         resolve();
       }
-      this.#idleWaiter = done;
+      this.#emptyWaiter = done;
     });
   }
 }
 
 /**
- * Create a listener over a transport: the `socket(2)` step.
+ * Create a listener over a stream transport: the `socket(2)` step.
  *
- * @param transport The adapter, e.g. `nodeTransport` from `@tcp-echo/node`.
- * @param options The address family.
+ * @param transport The transport, e.g. `tcp()` from `@tcp-echo/node`.
  * @returns A listener in the `created` state.
  *
  * @example Accept one connection and echo it with the pull API
  * ```ts ignore
+ * // ignore: needs a runtime adapter and a network; the conformance suite runs the same steps.
  * import { createListener } from "@tcp-echo/core";
- * import { nodeTransport } from "@tcp-echo/node";
+ * import { tcp } from "@tcp-echo/node";
  *
- * await using listener = createListener(nodeTransport);
+ * const listener = createListener(tcp());
  * listener.bind({ host: "127.0.0.1", port: 0 });
  * const address = await listener.listen();
  * console.log(`listening on port ${address.port}`);
- * for await (const connection of listener) {
- *   for (let chunk = await connection.read(); chunk; chunk = await connection.read()) {
- *     if (!connection.write(chunk)) await connection.drained();
- *   }
- *   connection.close();
+ * const connection = await listener.accept();
+ * for (let chunk = await connection.read(); chunk; chunk = await connection.read()) {
+ *   if (!connection.write(chunk)) await connection.drained();
  * }
+ * connection.close();
+ * await listener.shutdown({ timeout: 1000 });
  * ```
  */
-export function createListener(transport: Transport, options?: ListenerOptions): Listener {
-  return new Listener(transport, options);
+export function createListener<B extends object, A extends SocketAddress>(
+  transport: StreamTransport<B, A>,
+): Listener<B, A> {
+  return new Listener(transport);
 }

@@ -1,61 +1,91 @@
 /**
  * Server policy on top of a listener: the connection limit, the idle timeout, graceful shutdown
- * and the events a log is written from. Adapters hold none of this.
+ * and the events a log is written from. It uses only the public API of `Listener` and
+ * `Connection`, so a policy of your own can be written the same way. Adapters hold none of this.
  *
  * @module
  */
 
-import type { AddressFamily, BindOptions, TcpAddress } from "./address.ts";
-import type { CloseReason, Connection, ConnectionHandler, SocketConnection } from "./connection.ts";
+import type { SocketAddress } from "./address.ts";
+import type { CloseReason, Connection, ConnectionHandler } from "./connection.ts";
 import { echoHandler } from "./echo.ts";
 import { IdleSweeper } from "./idle.ts";
 import { createListener, type ListenOptions, type ShutdownOptions, type ShutdownResult } from "./listener.ts";
-import type { RuntimeInfo, Transport } from "./transport.ts";
+import type { RuntimeInfo } from "./transport/capability.ts";
+import type { StreamTransport } from "./transport/stream.ts";
 
-/** Options of {@link serve}: where to listen, how to answer, and the limits. */
-export interface ServeOptions extends BindOptions, Pick<ListenOptions, "backlog" | "highWaterMark" | "noDelay"> {
-  /** The address family; see {@link AddressFamily}. */
-  readonly family?: AddressFamily;
+/** The server's own options, beside the transport's bind options. */
+export interface ServerOptions<A extends SocketAddress = SocketAddress>
+  extends Pick<ListenOptions<A>, "backlog" | "highWaterMark"> {
   /** What to do with each connection. Default: {@link echoHandler}. */
-  readonly handler?: ConnectionHandler;
+  readonly handler?: ConnectionHandler<A>;
   /** Open connections allowed at once; beyond it new ones are closed at once. Default: no limit. */
   readonly maxConnections?: number;
   /** Milliseconds a connection may stay silent before it is closed; 0 (the default) never closes it. */
   readonly idleTimeout?: number;
   /** Receives every {@link ServerEvent}, for logs and metrics (only those in `events` when it is given). */
-  readonly onEvent?: (event: ServerEvent) => void;
+  readonly onEvent?: (event: ServerEvent<A>) => void;
   /**
    * The event types `onEvent` receives. Default: all. A log that leaves out `open` and `close`
    * says so here, and the server then builds no event, and no address, per connection.
    */
   readonly events?: readonly ServerEvent["type"][];
+  /** Shuts the server down (no deadline) when aborted: an `AbortSignal`. */
+  readonly signal?: AbortSignalLike;
 }
 
+/** The part of an `AbortSignal` the server uses (the core compiles without the web's types). */
+export interface AbortSignalLike {
+  /** Whether it has been aborted. */
+  readonly aborted: boolean;
+  /** Listens for the abort. */
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+}
+
+/**
+ * Options of {@link serve}: the transport's bind options (`host`, `port`, ... for TCP) and the
+ * server's own.
+ */
+export type ServeOptions<B extends object = object, A extends SocketAddress = SocketAddress> = B & ServerOptions<A>;
+
+const SERVER_OPTIONS: readonly (keyof ServerOptions)[] = [
+  "backlog",
+  "highWaterMark",
+  "handler",
+  "maxConnections",
+  "idleTimeout",
+  "onEvent",
+  "events",
+  "signal",
+];
+
 /** Something that happened in a server, for its log. */
-export type ServerEvent =
-  | { readonly type: "listening"; readonly address: TcpAddress; readonly runtime: RuntimeInfo }
-  | { readonly type: "open"; readonly id: number; readonly remote: TcpAddress; readonly open: number }
+export type ServerEvent<A extends SocketAddress = SocketAddress> =
+  | { readonly type: "listening"; readonly address: A; readonly runtime: RuntimeInfo }
+  | { readonly type: "open"; readonly id: number; readonly remote: A; readonly open: number }
   | {
       readonly type: "close";
       readonly id: number;
-      readonly remote: TcpAddress;
+      readonly remote: A;
       readonly reason: CloseReason;
       readonly bytesIn: number;
       readonly bytesOut: number;
       readonly durationMs: number;
       readonly error?: Error;
     }
-  | { readonly type: "reject"; readonly remote: TcpAddress; readonly reason: "max-connections"; readonly limit: number }
+  | { readonly type: "reject"; readonly remote: A; readonly reason: "max-connections"; readonly limit: number }
   | { readonly type: "accept-error"; readonly error: Error }
   | { readonly type: "shutdown"; readonly phase: "begin"; readonly open: number; readonly timeout: number }
   | { readonly type: "shutdown"; readonly phase: "end"; readonly finished: number; readonly reset: number };
 
 /**
  * A running server. Stop it with `shutdown()` (graceful) or `close()` (stop accepting only).
+ *
+ * @typeParam A The transport's address type.
  */
-export interface Server extends AsyncDisposable {
+export interface Server<A extends SocketAddress = SocketAddress> extends AsyncDisposable {
   /** The bound address, with the real port. */
-  readonly address: TcpAddress;
+  readonly address: A;
   /** The runtime serving. */
   readonly runtime: RuntimeInfo;
   /** Open connections now. */
@@ -67,76 +97,81 @@ export interface Server extends AsyncDisposable {
 }
 
 /**
- * Bind, listen and serve every connection with a handler (echo by default), under the limits given.
+ * Bind, listen and serve every connection with a handler (echo by default), under the limits
+ * given, over any stream transport.
  *
- * @param transport The adapter, e.g. `nodeTransport` from `@tcp-echo/node`.
- * @param options Address, handler and limits.
+ * @param transport The transport, e.g. `tcp()` from `@tcp-echo/node`.
+ * @param options The transport's bind options, the handler and the limits.
  * @returns The running server.
- * @throws {import("./errors.ts").TcpEchoError} `EADDRINUSE`, `EACCES`, `EADDRNOTAVAIL` or
- * `ERR_INVALID_ADDRESS`.
+ * @throws {import("./errors.ts").TcpEchoError} `EADDRINUSE`, `EACCES`, `EADDRNOTAVAIL`,
+ * `ERR_INVALID_ADDRESS`, `ERR_UNKNOWN_OPTION` (naming the key) or `ERR_UNSUPPORTED_OPTION`
+ * (naming the option, the runtime and why).
  *
  * @example An echo server that closes silent connections after 30 s
  * ```ts ignore
+ * // ignore: needs the Deno runtime and a network.
  * import { serve } from "@tcp-echo/core";
- * import { denoTransport } from "@tcp-echo/deno";
+ * import { tcp } from "@tcp-echo/deno";
  *
- * const server = await serve(denoTransport, { host: "127.0.0.1", port: 7007, idleTimeout: 30_000 });
+ * const server = await serve(tcp(), { host: "127.0.0.1", port: 7007, idleTimeout: 30_000 });
  * Deno.addSignalListener("SIGINT", () => server.shutdown({ timeout: 5000 }));
  * ```
  */
-export async function serve(transport: Transport, options: ServeOptions = {}): Promise<Server> {
-  const handler = options.handler ?? echoHandler;
-  const limit = options.maxConnections ?? Number.POSITIVE_INFINITY;
-  const emit = options.onEvent;
+export async function serve<B extends object, A extends SocketAddress>(
+  transport: StreamTransport<B, A>,
+  options: ServeOptions<B, A> = {} as ServeOptions<B, A>,
+): Promise<Server<A>> {
+  const { bind, server: policy } = splitOptions<B, A>(options);
+  const handler = policy.handler ?? (echoHandler as ConnectionHandler<A>);
+  const limit = policy.maxConnections ?? Number.POSITIVE_INFINITY;
+  const emit = policy.onEvent;
   const wanted = (type: ServerEvent["type"]) =>
-    emit !== undefined && (options.events === undefined || options.events.includes(type)) ? emit : undefined;
+    emit !== undefined && (policy.events === undefined || policy.events.includes(type)) ? emit : undefined;
   const emitOpen = wanted("open");
   const emitClose = wanted("close");
   const emitReject = wanted("reject");
   const emitAcceptError = wanted("accept-error");
   if (!(limit >= 1)) throw new RangeError(`Cannot serve: maxConnections ${limit} must be at least 1`);
-  const idleTimeout = options.idleTimeout ?? 0;
+  const idleTimeout = policy.idleTimeout ?? 0;
   if (!(idleTimeout >= 0)) throw new RangeError(`Cannot serve: idleTimeout ${idleTimeout} must be 0 or more`);
 
-  const listener = createListener(transport, { family: options.family ?? "auto" });
-  listener.bind(options);
+  const listener = createListener(transport);
+  listener.bind(bind);
   const address = await listener.listen({
-    backlog: options.backlog,
-    highWaterMark: options.highWaterMark,
-    noDelay: options.noDelay,
+    ...(policy.backlog === undefined ? {} : { backlog: policy.backlog }),
+    ...(policy.highWaterMark === undefined ? {} : { highWaterMark: policy.highWaterMark }),
     onConnection(connection) {
       const open = listener.connectionCount;
       if (open > limit) {
         const remote = emitReject && connection.remoteAddress;
-        (connection as SocketConnection).closeReason = "max-connections";
-        connection.close();
+        connection.close("max-connections");
         if (remote) emitReject?.({ type: "reject", remote, reason: "max-connections", limit });
         return;
       }
       emitOpen?.({ type: "open", id: connection.id, remote: connection.remoteAddress, open });
       connection.handle(handler);
     },
-    onConnectionClose:
-      emitClose && ((connection, error) => emitCloseEvent(emitClose, connection as SocketConnection, error)),
-    onAcceptError: emitAcceptError && ((error) => emitAcceptError({ type: "accept-error", error })),
+    ...(emitClose === undefined
+      ? {}
+      : { onConnectionClose: (connection, error) => emitCloseEvent(emitClose, connection, error) }),
+    ...(emitAcceptError === undefined
+      ? {}
+      : { onAcceptError: (error) => emitAcceptError({ type: "accept-error", error }) }),
   });
 
   const sweeper =
     idleTimeout > 0
       ? new IdleSweeper(
           idleTimeout,
-          () => listener.connections() as Iterable<SocketConnection>,
-          (connection) => {
-            connection.closeReason = "idle-timeout";
-            connection.close();
-          },
+          () => listener.connections(),
+          (connection) => connection.close("idle-timeout"),
         )
       : undefined;
 
   wanted("listening")?.({ type: "listening", address, runtime: transport.runtime });
 
   let stopping: Promise<ShutdownResult> | undefined;
-  const server: Server = {
+  const server: Server<A> = {
     address,
     runtime: transport.runtime,
     get connectionCount() {
@@ -164,25 +199,42 @@ export async function serve(transport: Transport, options: ServeOptions = {}): P
       await server.shutdown({ timeout: 0 });
     },
   };
+  const signal = policy.signal;
+  if (signal !== undefined) {
+    if (signal.aborted) void server.shutdown();
+    else signal.addEventListener("abort", () => void server.shutdown(), { once: true });
+  }
   return server;
 }
 
-function emitCloseEvent(
-  emit: (event: ServerEvent) => void,
-  connection: SocketConnection,
+/** Splits `serve()`'s options into the transport's bind options and the server's own. */
+function splitOptions<B extends object, A extends SocketAddress>(
+  options: ServeOptions<B, A>,
+): { bind: B; server: ServerOptions<A> } {
+  const bind: Record<string, unknown> = {};
+  const server: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) {
+    if ((SERVER_OPTIONS as readonly string[]).includes(key)) server[key] = value;
+    else bind[key] = value;
+  }
+  return { bind: bind as B, server: server as ServerOptions<A> };
+}
+
+function emitCloseEvent<A extends SocketAddress>(
+  emit: (event: ServerEvent<A>) => void,
+  connection: Connection<A>,
   error: Error | undefined,
 ): void {
   const reason = connection.closeReason ?? (error === undefined ? "peer" : "error");
   if (reason === "max-connections") return;
-  const event: Connection = connection;
   emit({
     type: "close",
-    id: event.id,
-    remote: event.remoteAddress,
+    id: connection.id,
+    remote: connection.remoteAddress,
     reason,
-    bytesIn: event.bytesRead,
-    bytesOut: event.bytesWritten,
-    durationMs: Date.now() - event.openedAt,
+    bytesIn: connection.bytesRead,
+    bytesOut: connection.bytesWritten,
+    durationMs: Date.now() - connection.openedAt,
     ...(error === undefined ? {} : { error }),
   });
 }

@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { formatAddress, isIPv4, isIPv6, resolveBind, TcpEchoError } from "../src/index.ts";
+import type { AddressFamily, TcpBindOptions, Unsupported } from "../src/index.ts";
+import { formatAddress, isIPv4, isIPv6, TcpEchoError } from "../src/index.ts";
+import { resolveTcpBind } from "../src/transport/index.ts";
 
-describe("resolveBind", () => {
+const capable = { runtime: { name: "test", version: "1" }, unsupported: {} };
+
+function resolveBind(options: TcpBindOptions, family: AddressFamily, unsupported: Unsupported = {}) {
+  return resolveTcpBind({ ...options, family }, { ...capable, unsupported });
+}
+
+describe("resolveTcpBind", () => {
   it.each([
     ["", "auto", "::", false],
     ["", "ipv4", "0.0.0.0", false],
@@ -42,6 +50,45 @@ describe("resolveBind", () => {
     expect(() => resolveBind({ host: "127.0.0.1" }, "ipv6")).toThrow(/IPv6-only/);
     expect(() => resolveBind({ host: "::1" }, "ipv4")).toThrow(/IPv4-only/);
   });
+
+  it("rejects a family that does not exist", () => {
+    expect(() => resolveBind({}, "ip7" as AddressFamily)).toThrow(
+      'Cannot bind: family "ip7" is not one of auto, ipv4, ipv6, dual',
+    );
+  });
+
+  it("rejects a key it does not read, naming it", () => {
+    expect(() => resolveTcpBind({ host: "::1", path: "/tmp/echo.sock" } as TcpBindOptions, capable)).toThrow(
+      expect.objectContaining({
+        code: "ERR_UNKNOWN_OPTION",
+        option: "path",
+        message: "Cannot bind: unknown option 'path' (known: host, port, reuseAddress, family)",
+      }),
+    );
+  });
+
+  it("fails reuseAddress: false on a runtime that always sets SO_REUSEADDR", () => {
+    const unsupported = { reuseAddressOff: "always on here" };
+    expect(() => resolveBind({ reuseAddress: false }, "auto", unsupported)).toThrow(
+      expect.objectContaining({
+        code: "ERR_UNSUPPORTED_OPTION",
+        message: "Cannot use option 'reuseAddress: false' on test: always on here",
+      }),
+    );
+    expect(resolveBind({ reuseAddress: false }, "auto")).toMatchObject({ reuseAddress: false });
+  });
+
+  it("fails an IPv6-only '::' without IPV6_V6ONLY, and leaves other IPv6 binds alone", () => {
+    const unsupported = { ipv6Only: "no IPV6_V6ONLY here" };
+    for (const host of ["", "::"]) {
+      expect(() => resolveBind({ host }, "ipv6", unsupported)).toThrow(
+        `Cannot use option 'family: "ipv6"' on test: no IPV6_V6ONLY here`,
+      );
+    }
+    expect(resolveBind({ host: "::1" }, "ipv6", unsupported)).toMatchObject({ hostname: "::1" });
+    expect(resolveBind({ host: "localhost" }, "ipv6", unsupported)).toMatchObject({ hostname: "::1" });
+    expect(resolveBind({ host: "" }, "dual", unsupported)).toMatchObject({ hostname: "::", ipv6Only: false });
+  });
 });
 
 describe("address literals", () => {
@@ -58,5 +105,13 @@ describe("address literals", () => {
   it("brackets IPv6 hosts when formatting", () => {
     expect(formatAddress({ hostname: "::1", port: 7 })).toBe("[::1]:7");
     expect(formatAddress({ hostname: "127.0.0.1", port: 7 })).toBe("127.0.0.1:7");
+  });
+
+  it("formats each transport's address the way its users type it", () => {
+    expect(formatAddress({ transport: "tcp", hostname: "::1", port: 7, family: "IPv6" })).toBe("[::1]:7");
+    expect(formatAddress({ transport: "unix", path: "/run/echo.sock" })).toBe("unix:/run/echo.sock");
+    expect(formatAddress({ transport: "udp", hostname: "127.0.0.1", port: 7, family: "IPv4" })).toBe(
+      "udp://127.0.0.1:7",
+    );
   });
 });

@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import { serve } from "../src/index.ts";
 import { FakeTransport } from "./fake-transport.ts";
 
-async function echoServer() {
+async function echoServer(highWaterMark?: number) {
   const transport = new FakeTransport();
-  const server = await serve(transport, { port: 7007 });
+  const server = await serve(transport, { port: 7007, ...(highWaterMark === undefined ? {} : { highWaterMark }) });
   return { transport, server };
 }
 
@@ -18,13 +18,14 @@ describe("echo handler", () => {
   });
 
   it("pauses reading while the write side is full and resumes on drain", async () => {
-    const { transport } = await echoServer();
+    const { transport } = await echoServer(1);
     const socket = transport.connect();
     socket.full = true;
     socket.receive("a");
     expect(socket.paused).toBe(true);
     socket.full = false;
-    socket.events.onDrain();
+    socket.events.onWritable();
+    expect(socket.text()).toBe("a");
     expect(socket.paused).toBe(false);
     expect(socket.calls).toEqual(["pause", "resume"]);
   });
@@ -46,5 +47,17 @@ describe("echo handler", () => {
     socket.events.onEnd();
     socket.receive("late");
     expect(socket.text()).toBe("");
+  });
+
+  it("borrows each chunk: onData tells the adapter it may reuse the memory once the echo is sent", async () => {
+    const { transport } = await echoServer();
+    const socket = transport.connect();
+    socket.async = true;
+    expect(socket.receive("abc")).toBe(false);
+    expect(socket.events.bytesAccepted).toBe(3);
+    expect(socket.events.bytesSent).toBe(0);
+    socket.settle();
+    await Promise.resolve();
+    expect(socket.events.bytesSent).toBe(3);
   });
 });

@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  AddressInUseError,
-  AddressNotAvailableError,
-  listenError,
-  PermissionDeniedError,
-  TcpEchoError,
-} from "../src/index.ts";
+import { AddressInUseError, AddressNotAvailableError, PermissionDeniedError, TcpEchoError } from "../src/index.ts";
+import { listenError } from "../src/transport/index.ts";
 
 describe("listenError", () => {
   it.each([

@@ -1,32 +1,62 @@
-import type {
-  AcceptSink,
-  ListenRequest,
-  SocketEvents,
-  TcpAddress,
-  Transport,
-  TransportListener,
-  TransportSocket,
-} from "../src/index.ts";
+import type { TcpAddress, TcpBindOptions, TcpTransport } from "../src/index.ts";
+import {
+  type AcceptSink,
+  type ListenSettings,
+  type SocketEvents,
+  type StreamSocket,
+  type TcpListenTarget,
+  tcpTransport,
+} from "../src/transport/index.ts";
 
 /** An in-memory socket: the test plays the peer and the kernel. */
-export class FakeSocket implements TransportSocket {
+export class FakeSocket implements StreamSocket<TcpAddress> {
   readonly localAddress: TcpAddress = { transport: "tcp", hostname: "127.0.0.1", port: 7007, family: "IPv4" };
   readonly remoteAddress: TcpAddress;
   events!: SocketEvents;
   readonly sent: Uint8Array[] = [];
-  /** Whether the next write fills the send buffer (write returns false). */
-  full = false;
+  /** Bytes the kernel takes before the test makes room again; Infinity takes everything, 0 nothing (full). */
+  room = Number.POSITIVE_INFINITY;
+  /** Sends complete later, when the test calls `settle()` (Deno's shape). */
+  async = false;
+  readonly #pending: { chunk: Uint8Array; resolve(n: number): void; reject(error: unknown): void }[] = [];
   paused = false;
-  state: "open" | "shutdown" | "closing" | "closed" | "reset" = "open";
+  state: "open" | "write-closed" | "closing" | "closed" | "reset" = "open";
   calls: string[] = [];
+  resetCause: unknown;
 
   constructor(port: number) {
     this.remoteAddress = { transport: "tcp", hostname: "127.0.0.1", port, family: "IPv4" };
   }
 
-  write(chunk: Uint8Array): boolean {
-    this.sent.push(chunk);
-    return !this.full;
+  /** Whether the next send is refused whole (the kernel's buffer is full). */
+  set full(full: boolean) {
+    this.room = full ? 0 : Number.POSITIVE_INFINITY;
+  }
+
+  send(chunk: Uint8Array): number | Promise<number> {
+    if (this.state === "closed" || this.state === "reset") return -1;
+    if (this.async) {
+      return new Promise((resolve, reject) => this.#pending.push({ chunk, resolve, reject }));
+    }
+    const taken = Math.min(this.room, chunk.byteLength);
+    this.room -= taken;
+    if (taken > 0) this.sent.push(chunk.slice(0, taken));
+    return taken;
+  }
+  /** Completes the oldest pending async send, taking `count` bytes of it (all by default). */
+  settle(count?: number): void {
+    const next = this.#pending.shift();
+    if (next === undefined) throw new Error("no send is pending");
+    const taken = count ?? next.chunk.byteLength;
+    this.sent.push(next.chunk.slice(0, taken));
+    next.resolve(taken);
+  }
+  /** Fails the oldest pending async send. */
+  fail(error: unknown): void {
+    this.#pending.shift()?.reject(error);
+  }
+  get pendingSends(): number {
+    return this.#pending.length;
   }
   pause(): void {
     this.paused = true;
@@ -36,25 +66,26 @@ export class FakeSocket implements TransportSocket {
     this.paused = false;
     this.calls.push("resume");
   }
-  shutdown(): void {
-    this.state = "shutdown";
-    this.calls.push("shutdown");
+  closeWrite(): void {
+    this.state = "write-closed";
+    this.calls.push("closeWrite");
   }
   close(): void {
     this.state = "closing";
     this.calls.push("close");
   }
-  reset(): void {
+  reset(cause?: unknown): void {
     this.state = "reset";
+    this.resetCause = cause;
     this.calls.push("reset");
-    this.events.onClose();
+    this.events.onClose(cause instanceof Error ? cause : undefined);
   }
 
-  /** The peer sends bytes. */
-  receive(text: string): void {
-    this.events.onData(new TextEncoder().encode(text));
+  /** The peer sends bytes; returns what onData said (true: kept). */
+  receive(text: string | Uint8Array): boolean {
+    return this.events.onData(typeof text === "string" ? new TextEncoder().encode(text) : text);
   }
-  /** Everything written so far, as text. */
+  /** Everything the kernel took so far, as text. */
   text(): string {
     return new TextDecoder().decode(Buffer.concat(this.sent));
   }
@@ -65,33 +96,41 @@ export class FakeSocket implements TransportSocket {
   }
 }
 
-/** A transport whose listener accepts what the test `connect()`s. */
-export class FakeTransport implements Transport {
+/** A TCP transport, built as every adapter builds its own, whose listener accepts what the test `connect()`s. */
+export class FakeTransport implements TcpTransport {
+  readonly kind = "stream";
+  readonly name = "tcp";
   readonly runtime = { name: "fake", version: "1.0.0" };
-  readonly unsupported = {};
-  requests: ListenRequest[] = [];
-  #sink: AcceptSink | undefined;
+  unsupported: TcpTransport["unsupported"] = {};
+  requests: { target: TcpListenTarget; settings: ListenSettings }[] = [];
+  #sink: AcceptSink<TcpAddress> | undefined;
   #nextPort = 50_000;
   closed = false;
   failWith: Error | undefined;
 
-  listen(request: ListenRequest, sink: AcceptSink): Promise<TransportListener> {
-    if (this.failWith) return Promise.reject(this.failWith);
-    this.requests.push(request);
-    this.#sink = sink;
-    const address = {
-      transport: "tcp",
-      hostname: request.hostname,
-      port: request.port || 40_000,
-      family: request.family,
-    } as const;
-    return Promise.resolve({
-      address,
-      close: () => {
-        this.closed = true;
-        return Promise.resolve();
+  bind(options: TcpBindOptions) {
+    return tcpTransport({
+      runtime: this.runtime,
+      unsupported: this.unsupported,
+      listen: (target, settings, sink) => {
+        if (this.failWith) return Promise.reject(this.failWith);
+        this.requests.push({ target, settings });
+        this.#sink = sink;
+        const address: TcpAddress = {
+          transport: "tcp",
+          hostname: target.hostname,
+          port: target.port || 40_000,
+          family: target.family,
+        };
+        return Promise.resolve({
+          address,
+          close: () => {
+            this.closed = true;
+            return Promise.resolve();
+          },
+        });
       },
-    });
+    }).bind(options);
   }
 
   /** A client connects; returns the server-side socket. */

@@ -12,14 +12,15 @@ describe("serve", () => {
     await serve(transport, { host: "localhost", port: 7007 });
     expect(transport.requests).toEqual([
       {
-        hostname: "127.0.0.1",
-        port: 7007,
-        ipv6Only: false,
-        family: "IPv4",
-        reuseAddress: true,
-        backlog: 511,
-        highWaterMark: 65_536,
-        noDelay: true,
+        target: {
+          hostname: "127.0.0.1",
+          port: 7007,
+          ipv6Only: false,
+          family: "IPv4",
+          reuseAddress: true,
+          noDelay: true,
+        },
+        settings: { backlog: 511, highWaterMark: 65_536 },
       },
     ]);
   });
@@ -63,6 +64,7 @@ describe("serve", () => {
     const second = transport.connect();
     const third = transport.connect();
     expect([first.state, second.state, third.state]).toEqual(["open", "open", "closing"]);
+    expect(third.calls).toEqual(["close"]);
     expect(events.filter((event) => event.type === "reject")).toEqual([
       { type: "reject", remote: third.remoteAddress, reason: "max-connections", limit: 2 },
     ]);
@@ -125,5 +127,49 @@ describe("serve", () => {
     transport.acceptError(error);
     expect(events.at(-1)).toEqual({ type: "accept-error", error });
     expect(() => transport.connect()).not.toThrow();
+  });
+
+  it("rejects an option nothing reads, naming it, before listening", async () => {
+    const transport = new FakeTransport();
+    await expect(serve(transport, { port: 7007, prot: 7 } as never)).rejects.toThrow(
+      "Cannot bind: unknown option 'prot' (known: host, port, reuseAddress, family)",
+    );
+    expect(transport.requests).toEqual([]);
+  });
+
+  it("fails an explicit backlog where the transport cannot pass it on, and accepts the default", async () => {
+    const transport = new FakeTransport();
+    transport.unsupported = { backlog: "no backlog here" };
+    await expect(serve(transport, { port: 7007, backlog: 64 })).rejects.toMatchObject({
+      code: "ERR_UNSUPPORTED_OPTION",
+      option: "backlog",
+      runtime: "fake",
+      reason: "no backlog here",
+    });
+    await expect(serve(transport, { port: 7007 })).resolves.toBeDefined();
+  });
+
+  it("shuts down when its signal is aborted", async () => {
+    const transport = new FakeTransport();
+    const controller = new AbortController();
+    const events: ServerEvent[] = [];
+    await serve(transport, { port: 7007, signal: controller.signal, onEvent: (event) => events.push(event) });
+    controller.abort();
+    await vi.waitFor(() => expect(events.at(-1)).toMatchObject({ type: "shutdown", phase: "end" }));
+    expect(transport.closed).toBe(true);
+  });
+
+  it("reports the reason a handler gave close() in the close event", async () => {
+    const transport = new FakeTransport();
+    const events: ServerEvent[] = [];
+    await serve(transport, {
+      port: 7007,
+      handler: { onData: (connection) => connection.close("said-goodbye") },
+      onEvent: (event) => events.push(event),
+    });
+    const socket = transport.connect();
+    socket.receive("bye");
+    socket.finishClose();
+    expect(events.at(-1)).toMatchObject({ type: "close", reason: "said-goodbye", bytesIn: 3, bytesOut: 0 });
   });
 });

@@ -1,4 +1,5 @@
-import { type TcpAddress, tcpAddress } from "@tcp-echo/core";
+import type { TcpAddress } from "@tcp-echo/core";
+import { tcpAddress } from "@tcp-echo/core/transport";
 
 /** The core's address for a `Deno.Addr` of a TCP listener or connection. */
 export function denoAddress(addr: Deno.Addr): TcpAddress {

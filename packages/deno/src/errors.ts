@@ -1,4 +1,5 @@
-import { type ListenFailureCode, listenError, type TcpEchoError } from "@tcp-echo/core";
+import type { TcpEchoError } from "@tcp-echo/core";
+import { type ListenFailureCode, listenError } from "@tcp-echo/core/transport";
 
 // https://docs.deno.com/api/deno/~/Deno.errors
 function listenFailureCode(error: unknown): ListenFailureCode | undefined {

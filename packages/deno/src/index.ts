@@ -1,17 +1,19 @@
 /**
- * The Deno adapter of tcp-echo: a {@link Transport} over `Deno.listen`.
+ * The Deno adapter of tcp-echo: `tcp()`, a stream transport over `Deno.listen`, to hand to
+ * `serve()` or `createListener()` from `@tcp-echo/core`.
  *
  * @example Serve echo with Deno
  * ```ts ignore
+ * // ignore: listens on the network.
  * import { serve } from "@tcp-echo/core";
- * import { denoTransport } from "@tcp-echo/deno";
+ * import { tcp } from "@tcp-echo/deno";
  *
- * const server = await serve(denoTransport, { port: 7007 });
+ * const server = await serve(tcp(), { port: 7007 });
  * console.log(`listening on ${server.address.port}`);
  * ```
  *
  * @module
  */
 
-export type { Transport } from "@tcp-echo/core";
-export { denoTransport } from "./transport.ts";
+export type { TcpOptions, TcpTransport } from "@tcp-echo/core";
+export { tcp } from "./tcp.ts";

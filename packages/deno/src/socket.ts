@@ -1,63 +1,43 @@
-import type { SocketEvents, TcpAddress, TransportSocket } from "@tcp-echo/core";
+import type { TcpAddress } from "@tcp-echo/core";
+import type { SocketEvents, StreamSocket } from "@tcp-echo/core/transport";
 import { denoAddress } from "./address.ts";
 import { isClosedResource } from "./errors.ts";
-
-const MIN_READ = 4 * 1024;
-const MAX_READ = 64 * 1024;
+import { ReadBuffers } from "./read-buffers.ts";
 
 // https://docs.deno.com/api/deno/~/Deno.TcpConn
-// Reads and writes go through conn.read()/conn.write() loops: conn.readable would close the
-// whole connection at the peer's EOF, which breaks half-close.
-export class DenoSocket implements TransportSocket {
+// Reads go through a conn.read() loop: conn.readable would close the whole connection at the
+// peer's EOF, which breaks half-close.
+export class DenoSocket implements StreamSocket<TcpAddress> {
   readonly #conn: Deno.TcpConn;
-  readonly #highWaterMark: number;
   #events: SocketEvents | undefined;
-  #local: TcpAddress | undefined;
-  #remote: TcpAddress | undefined;
   #paused = false;
   #wake: (() => void) | undefined;
   #readEnded = false;
-  /** Chunks written while a write is in flight; made on first use, as most never wait. */
-  #queue: Uint8Array[] | undefined;
-  #queuedBytes = 0;
-  #writing = false;
-  #needDrain = false;
-  #after: "open" | "shutdown" | "close" = "open";
   #writeShut = false;
   #closed = false;
   #failure: Error | undefined;
 
-  constructor(conn: Deno.TcpConn, highWaterMark: number) {
+  constructor(conn: Deno.TcpConn) {
     this.#conn = conn;
-    this.#highWaterMark = highWaterMark;
   }
 
   /** Wires the core's events; a close made while the core was being handed the socket is reported now. */
   start(events: SocketEvents): void {
     this.#events = events;
     if (this.#closed) events.onClose(this.#failure);
-    else void this.#readLoop();
+    else void this.#readLoop(events);
   }
 
   get localAddress(): TcpAddress {
-    this.#local ??= denoAddress(this.#conn.localAddr);
-    return this.#local;
+    return denoAddress(this.#conn.localAddr);
   }
 
   get remoteAddress(): TcpAddress {
-    this.#remote ??= denoAddress(this.#conn.remoteAddr);
-    return this.#remote;
+    return denoAddress(this.#conn.remoteAddr);
   }
 
-  write(chunk: Uint8Array): boolean {
-    if (this.#closed || this.#after !== "open") return false;
-    this.#queuedBytes += chunk.byteLength;
-    if (!this.#writing) void this.#writeLoop(chunk);
-    else if (this.#queue === undefined) this.#queue = [chunk];
-    else this.#queue.push(chunk);
-    if (this.#queuedBytes < this.#highWaterMark) return true;
-    this.#needDrain = true;
-    return false;
+  send(chunk: Uint8Array): number | Promise<number> {
+    return this.#closed ? -1 : this.#conn.write(chunk);
   }
 
   pause(): void {
@@ -71,26 +51,28 @@ export class DenoSocket implements TransportSocket {
     wake?.();
   }
 
-  shutdown(): void {
-    if (this.#after !== "open") return;
-    this.#after = "shutdown";
-    if (!this.#writing) void this.#finishWrites();
+  closeWrite(): void {
+    if (this.#closed || this.#writeShut) return;
+    this.#writeShut = true;
+    this.#conn.closeWrite().then(
+      () => {
+        if (this.#readEnded) this.#destroy(undefined);
+      },
+      (error: unknown) => this.reset(error),
+    );
   }
 
   close(): void {
-    if (this.#after === "close") return;
-    this.#after = "close";
-    if (!this.#writing) void this.#finishWrites();
-  }
-
-  reset(): void {
     this.#destroy(undefined);
   }
 
-  async #readLoop(): Promise<void> {
+  reset(cause?: unknown): void {
+    this.#destroy(cause === undefined || this.#closed || isClosedResource(cause) ? undefined : (cause as Error));
+  }
+
+  async #readLoop(events: SocketEvents): Promise<void> {
     const conn = this.#conn;
-    let capacity = MIN_READ;
-    let buffer = new Uint8Array(capacity);
+    const buffers = new ReadBuffers(events);
     try {
       while (!this.#closed) {
         if (this.#paused) {
@@ -99,85 +81,26 @@ export class DenoSocket implements TransportSocket {
           });
           continue;
         }
+        const buffer = buffers.next();
         const n = await conn.read(buffer);
         if (this.#closed) return;
         if (n === null) {
           this.#readEnded = true;
-          this.#events?.onEnd();
+          events.onEnd();
           if (this.#writeShut) this.#destroy(undefined);
           return;
         }
-        if (n === buffer.byteLength) {
-          // A full read hands the buffer over; one that filled a whole allocation grows the next.
-          this.#events?.onData(buffer);
-          if (n === capacity) capacity = Math.min(capacity * 2, MAX_READ);
-          buffer = new Uint8Array(capacity);
-        } else if (capacity === MIN_READ) {
-          // Small messages hand over the part they filled and the next read goes into the rest:
-          // many share one allocation and none is copied. Nothing handed over is written again.
-          this.#events?.onData(buffer.subarray(0, n));
-          buffer = buffer.byteLength - n < MIN_READ / 4 ? new Uint8Array(capacity) : buffer.subarray(n);
-        } else {
-          // A short read into a large buffer copies out and keeps the buffer, which stays warm for
-          // a stream; small reads shrink it, so idle connections stay small.
-          this.#events?.onData(buffer.slice(0, n));
-          if (n < capacity / 4) {
-            capacity /= 2;
-            buffer = new Uint8Array(capacity);
-          }
-        }
+        buffers.delivered(buffer, n);
       }
     } catch (error) {
-      this.#destroy(this.#closed || isClosedResource(error) ? undefined : (error as Error));
+      this.reset(error);
     }
-  }
-
-  async #writeLoop(first: Uint8Array): Promise<void> {
-    this.#writing = true;
-    const conn = this.#conn;
-    let chunk: Uint8Array | undefined = first;
-    try {
-      while (chunk !== undefined && !this.#closed) {
-        const written = await conn.write(chunk);
-        this.#queuedBytes -= written;
-        chunk = written < chunk.byteLength ? chunk.subarray(written) : this.#queue?.shift();
-        if (this.#needDrain && this.#queuedBytes < this.#highWaterMark) {
-          this.#needDrain = false;
-          this.#events?.onDrain();
-        }
-      }
-    } catch (error) {
-      this.#destroy(this.#closed || isClosedResource(error) ? undefined : (error as Error));
-      return;
-    } finally {
-      this.#writing = false;
-    }
-    if (this.#after !== "open") await this.#finishWrites();
-  }
-
-  async #finishWrites(): Promise<void> {
-    if (this.#closed || this.#writing) return;
-    if (this.#after === "close") {
-      this.#destroy(undefined);
-      return;
-    }
-    if (this.#writeShut) return;
-    this.#writeShut = true;
-    try {
-      await this.#conn.closeWrite();
-    } catch (error) {
-      this.#destroy(isClosedResource(error) ? undefined : (error as Error));
-      return;
-    }
-    if (this.#readEnded) this.#destroy(undefined);
   }
 
   #destroy(error: Error | undefined): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#failure = error;
-    this.#queue = undefined;
-    this.#queuedBytes = 0;
     try {
       this.#conn.close();
     } catch {

@@ -1,4 +1,5 @@
-import { type ListenFailureCode, listenError, type TcpEchoError } from "@tcp-echo/core";
+import type { TcpEchoError } from "@tcp-echo/core";
+import { type ListenFailureCode, listenError } from "@tcp-echo/core/transport";
 
 // https://nodejs.org/api/errors.html#common-system-errors
 const LISTEN_CODES: Readonly<Record<string, ListenFailureCode>> = {

@@ -1,17 +1,19 @@
 /**
- * The Node.js adapter of tcp-echo: a {@link Transport} over `node:net`.
+ * The Node.js adapter of tcp-echo: `tcp()`, a stream transport over `node:net`, to hand to
+ * `serve()` or `createListener()` from `@tcp-echo/core`.
  *
  * @example Serve echo with Node.js
  * ```ts ignore
+ * // ignore: listens on the network.
  * import { serve } from "@tcp-echo/core";
- * import { nodeTransport } from "@tcp-echo/node";
+ * import { tcp } from "@tcp-echo/node";
  *
- * const server = await serve(nodeTransport, { port: 7007 });
+ * const server = await serve(tcp(), { port: 7007 });
  * console.log(`listening on ${server.address.port}`);
  * ```
  *
  * @module
  */
 
-export type { Transport } from "@tcp-echo/core";
-export { nodeTransport } from "./transport.ts";
+export type { TcpOptions, TcpTransport } from "@tcp-echo/core";
+export { tcp } from "./tcp.ts";

@@ -1,22 +1,20 @@
 import type { Socket } from "node:net";
-import { type SocketEvents, type TcpAddress, type TransportSocket, tcpAddress } from "@tcp-echo/core";
+import type { TcpAddress } from "@tcp-echo/core";
+import { type SocketEvents, type StreamSocket, tcpAddress } from "@tcp-echo/core/transport";
 
 // https://nodejs.org/api/net.html#class-netsocket
-export class NodeSocket implements TransportSocket {
+export class NodeSocket implements StreamSocket<TcpAddress> {
   readonly #socket: Socket;
-  #local: TcpAddress | undefined;
-  #remote: TcpAddress | undefined;
 
   constructor(socket: Socket) {
     this.#socket = socket;
   }
 
-  bind(events: SocketEvents): void {
+  start(events: SocketEvents): void {
     const socket = this.#socket;
     let failure: Error | undefined;
     socket.on("data", (chunk: Buffer) => events.onData(chunk));
     socket.on("end", () => events.onEnd());
-    socket.on("drain", () => events.onDrain());
     socket.on("error", (error) => {
       failure = error;
     });
@@ -24,19 +22,20 @@ export class NodeSocket implements TransportSocket {
   }
 
   get localAddress(): TcpAddress {
-    const socket = this.#socket;
-    this.#local ??= tcpAddress(socket.localAddress, socket.localPort);
-    return this.#local;
+    return tcpAddress(this.#socket.localAddress, this.#socket.localPort);
   }
 
   get remoteAddress(): TcpAddress {
-    const socket = this.#socket;
-    this.#remote ??= tcpAddress(socket.remoteAddress, socket.remotePort);
-    return this.#remote;
+    return tcpAddress(this.#socket.remoteAddress, this.#socket.remotePort);
   }
 
-  write(chunk: Uint8Array): boolean {
-    return this.#socket.write(chunk);
+  // Node takes every chunk into its own buffer; false from write() means that buffer is full,
+  // so the core waits for Node's drain before offering the next one.
+  send(chunk: Uint8Array): number | Promise<number> {
+    const socket = this.#socket;
+    if (socket.destroyed) return -1;
+    if (socket.write(chunk)) return chunk.byteLength;
+    return new Promise((resolve) => socket.once("drain", () => resolve(chunk.byteLength)));
   }
 
   pause(): void {
@@ -47,7 +46,7 @@ export class NodeSocket implements TransportSocket {
     this.#socket.resume();
   }
 
-  shutdown(): void {
+  closeWrite(): void {
     this.#socket.end();
   }
 

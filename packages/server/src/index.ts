@@ -6,6 +6,7 @@
  *
  * @example Echo on an ephemeral port, then shut down
  * ```ts ignore
+ * // ignore: listens on the network.
  * import { listen } from "@tcp-echo/server";
  *
  * const server = await listen({ host: "127.0.0.1", port: 0 });
@@ -16,38 +17,18 @@
  * @module
  */
 
-import { type ServeOptions, type Server, serve, type Transport } from "@tcp-echo/core";
+import type { TcpTransport } from "@tcp-echo/core";
+import { type Listen, listenOver } from "./listen.ts";
 
 export * from "@tcp-echo/core";
+export type { Listen, ListenOptions } from "./listen.ts";
 
-/**
- * Bind, listen and serve every connection with echo (or `options.handler`) on the runtime this
- * code runs in: Deno, Bun, or else Node.js.
- *
- * @param options Address, handler and limits, as for `serve()` in `@tcp-echo/core`.
- * @returns The running server; stop it with `shutdown()` or `close()`.
- * @throws {import("@tcp-echo/core").TcpEchoError} `EADDRINUSE`, `EACCES`, `EADDRNOTAVAIL` or
- * `ERR_INVALID_ADDRESS` when the address cannot be bound.
- *
- * @example Echo on port 7007, log each connection, stop on SIGINT
- * ```ts ignore
- * import { listen } from "@tcp-echo/server";
- *
- * const server = await listen({
- *   host: "127.0.0.1",
- *   port: 7007,
- *   onEvent: (event) => console.log(event.type),
- * });
- * process.once("SIGINT", () => server.shutdown({ timeout: 5000 }));
- * ```
- */
-export async function listen(options: ServeOptions = {}): Promise<Server> {
-  return serve(await runtimeTransport(), options);
-}
+/** Serves echo (or your handler) over TCP on the runtime this runs in: Deno, Bun, else Node.js; see {@link Listen}. */
+export const listen: Listen = listenOver(runtimeTransport);
 
 // Only the running runtime's adapter is loaded: each one throws at import anywhere else.
-async function runtimeTransport(): Promise<Transport> {
-  if ("Deno" in globalThis) return (await import("@tcp-echo/deno")).denoTransport;
-  if ("Bun" in globalThis) return (await import("@tcp-echo/bun")).bunTransport;
-  return (await import("@tcp-echo/node")).nodeTransport;
+async function runtimeTransport(): Promise<TcpTransport> {
+  if ("Deno" in globalThis) return (await import("@tcp-echo/deno")).tcp();
+  if ("Bun" in globalThis) return (await import("@tcp-echo/bun")).tcp();
+  return (await import("@tcp-echo/node")).tcp();
 }

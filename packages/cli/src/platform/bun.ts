@@ -10,10 +10,10 @@ import { processPlatform } from "./process.ts";
  * @example Run the command on Bun
  * ```ts ignore
  * import { bunPlatform, main } from "@tcp-echo/cli";
- * import { bunTransport } from "@tcp-echo/bun";
+ * import { tcp } from "@tcp-echo/bun";
  *
  * const platform = bunPlatform();
- * platform.exit(await main(platform, bunTransport));
+ * platform.exit(await main(platform, tcp()));
  * ```
  */
 export function bunPlatform(): Platform {

@@ -26,10 +26,10 @@ interface DenoApi {
  * @example Run the command on Deno
  * ```ts ignore
  * import { denoPlatform, main } from "@tcp-echo/cli";
- * import { denoTransport } from "@tcp-echo/deno";
+ * import { tcp } from "@tcp-echo/deno";
  *
  * const platform = denoPlatform();
- * platform.exit(await main(platform, denoTransport));
+ * platform.exit(await main(platform, tcp()));
  * ```
  */
 export function denoPlatform(): Platform {

@@ -1,71 +1,72 @@
-import { formatAddress, type Transport, type TransportListener } from "@tcp-echo/core";
+import { formatAddress, type TcpAddress, type TcpFactory } from "@tcp-echo/core";
+import { type AcceptSink, type StreamListener, type TcpAdapter, tcpTransport } from "@tcp-echo/core/transport";
 import { denoAddress } from "./address.ts";
 import { isClosedResource, mapListenError } from "./errors.ts";
 import { assertDeno } from "./runtime.ts";
 import { primeSignals } from "./signals.ts";
 import { DenoSocket } from "./socket.ts";
 
-const runtime = assertDeno();
 const MAX_ACCEPT_BACKOFF_MS = 1000;
 
-/**
- * The tcp-echo transport over `Deno.listen`.
- *
- * @example Serve echo with Deno
- * ```ts ignore
- * import { serve } from "@tcp-echo/core";
- * import { denoTransport } from "@tcp-echo/deno";
- *
- * const server = await serve(denoTransport, { host: "127.0.0.1", port: 7007 });
- * Deno.addSignalListener("SIGINT", () => server.shutdown({ timeout: 5000 }));
- * ```
- */
-export const denoTransport: Transport = {
-  runtime,
+const adapter: TcpAdapter = {
+  runtime: assertDeno(),
   unsupported: {
     reuseAddressOff: "Deno.listen always sets SO_REUSEADDR and has no option to leave it off",
     ipv6Only: "Deno.listen has no IPV6_V6ONLY option: '::' is dual-stack where the system makes it so",
     reset: "Deno.Conn has no SO_LINGER: close() sends a FIN unless unread data remains",
   },
   // https://docs.deno.com/api/deno/~/Deno.listen
-  listen(request, sink) {
+  listen(target, settings, sink) {
     primeSignals();
     let listener: Deno.TcpListener;
     try {
       listener = Deno.listen({
         transport: "tcp",
-        hostname: request.hostname,
-        port: request.port,
-        tcpBacklog: request.backlog,
+        hostname: target.hostname,
+        port: target.port,
+        tcpBacklog: settings.backlog,
       });
     } catch (error) {
-      return Promise.reject(mapListenError(error, formatAddress(request)));
+      return Promise.reject(mapListenError(error, formatAddress(target)));
     }
-    return Promise.resolve(new DenoListener(listener, request.highWaterMark, request.noDelay, sink));
+    return Promise.resolve(new DenoListener(listener, target.noDelay, sink));
   },
 };
 
-class DenoListener implements TransportListener {
-  readonly address: TransportListener["address"];
+/**
+ * TCP over `Deno.listen`: the transport to hand `serve()` or `createListener()` on Deno.
+ *
+ * @param options Socket options: `noDelay` (default true).
+ * @returns The transport.
+ *
+ * @example Serve echo with Deno
+ * ```ts ignore
+ * // ignore: listens on the network.
+ * import { serve } from "@tcp-echo/core";
+ * import { tcp } from "@tcp-echo/deno";
+ *
+ * const server = await serve(tcp(), { host: "127.0.0.1", port: 7007 });
+ * Deno.addSignalListener("SIGINT", () => server.shutdown({ timeout: 5000 }));
+ * ```
+ */
+export const tcp: TcpFactory = (options) => tcpTransport(adapter, options);
+
+class DenoListener implements StreamListener<TcpAddress> {
+  readonly address: TcpAddress;
   readonly #listener: Deno.TcpListener;
   readonly #accepting: Promise<void>;
   #closed = false;
   #wake: (() => void) | undefined;
 
-  constructor(
-    listener: Deno.TcpListener,
-    highWaterMark: number,
-    noDelay: boolean,
-    sink: Parameters<Transport["listen"]>[1],
-  ) {
+  constructor(listener: Deno.TcpListener, noDelay: boolean, sink: AcceptSink<TcpAddress>) {
     this.#listener = listener;
     this.address = denoAddress(listener.addr);
-    this.#accepting = this.#acceptLoop(highWaterMark, noDelay, sink);
+    this.#accepting = this.#acceptLoop(noDelay, sink);
   }
 
   // The listener's async iterator ends for good on an accept error such as EMFILE: accept()
   // in a loop keeps going, backing off while descriptors are exhausted.
-  async #acceptLoop(highWaterMark: number, noDelay: boolean, sink: Parameters<Transport["listen"]>[1]): Promise<void> {
+  async #acceptLoop(noDelay: boolean, sink: AcceptSink<TcpAddress>): Promise<void> {
     let backoff = 0;
     while (!this.#closed) {
       let conn: Deno.TcpConn;
@@ -87,7 +88,7 @@ class DenoListener implements TransportListener {
         continue;
       }
       if (noDelay) conn.setNoDelay(true);
-      const socket = new DenoSocket(conn, highWaterMark);
+      const socket = new DenoSocket(conn);
       socket.start(sink.connection(socket));
     }
   }

@@ -1,37 +1,24 @@
-import { formatAddress, type ListenRequest, type Transport, type TransportListener } from "@tcp-echo/core";
+import { formatAddress, type TcpAddress, type TcpFactory } from "@tcp-echo/core";
+import { type StreamListener, type TcpAdapter, tcpAddress, tcpTransport } from "@tcp-echo/core/transport";
 import type { SocketHandler, TCPSocketListener } from "bun";
 import { mapListenError } from "./errors.ts";
 import { assertBun } from "./runtime.ts";
 import { BunSocket } from "./socket.ts";
 
-const runtime = assertBun();
-
-/**
- * The tcp-echo transport over `Bun.listen`.
- *
- * @example Serve echo with Bun
- * ```ts ignore
- * import { serve } from "@tcp-echo/core";
- * import { bunTransport } from "@tcp-echo/bun";
- *
- * const server = await serve(bunTransport, { host: "127.0.0.1", port: 7007 });
- * process.once("SIGINT", () => server.shutdown({ timeout: 5000 }));
- * ```
- */
-export const bunTransport: Transport = {
-  runtime,
+const adapter: TcpAdapter = {
+  runtime: assertBun(),
   unsupported: {
     backlog: "Bun.listen takes no backlog; the listen(2) backlog is Bun's built-in default",
     reuseAddressOff: "Bun.listen always sets SO_REUSEADDR on listening sockets",
     acceptBackoff:
       "Bun.listen retries a failed accept (EMFILE) at once, in a busy loop, with no error to back off on (oven-sh/bun#32705)",
   },
-  listen(request, sink) {
-    const { highWaterMark, noDelay } = request;
+  listen(target, _settings, sink) {
+    const { noDelay } = target;
     // One handler table for every socket: Bun calls it with the socket, whose `data` is our wrapper.
     const handler: SocketHandler<BunSocket> = {
       open(socket) {
-        const wrapped = new BunSocket(socket, highWaterMark);
+        const wrapped = new BunSocket(socket);
         socket.data = wrapped;
         if (noDelay) socket.setNoDelay(true);
         wrapped.start(sink.connection(wrapped));
@@ -46,28 +33,45 @@ export const bunTransport: Transport = {
       // https://bun.com/docs/api/tcp#start-a-server-bun-listen
       // ipv6Only is honoured by Bun.listen though bun-types lists it for Bun.connect only.
       const options = {
-        hostname: request.hostname,
-        port: request.port,
+        hostname: target.hostname,
+        port: target.port,
         allowHalfOpen: true,
-        ipv6Only: request.ipv6Only,
+        ipv6Only: target.ipv6Only,
         socket: handler,
       };
-      const listener = Bun.listen<BunSocket>(options);
-      return Promise.resolve(new BunListener(listener, request));
+      return Promise.resolve(new BunListener(Bun.listen<BunSocket>(options), target.hostname));
     } catch (error) {
-      return Promise.reject(mapListenError(error, formatAddress(request)));
+      return Promise.reject(mapListenError(error, formatAddress(target)));
     }
   },
 };
 
-class BunListener implements TransportListener {
-  readonly address: TransportListener["address"];
+/**
+ * TCP over `Bun.listen`: the transport to hand `serve()` or `createListener()` on Bun.
+ *
+ * @param options Socket options: `noDelay` (default true).
+ * @returns The transport.
+ *
+ * @example Serve echo with Bun
+ * ```ts ignore
+ * // ignore: listens on the network.
+ * import { serve } from "@tcp-echo/core";
+ * import { tcp } from "@tcp-echo/bun";
+ *
+ * const server = await serve(tcp(), { host: "127.0.0.1", port: 7007 });
+ * process.once("SIGINT", () => server.shutdown({ timeout: 5000 }));
+ * ```
+ */
+export const tcp: TcpFactory = (options) => tcpTransport(adapter, options);
+
+class BunListener implements StreamListener<TcpAddress> {
+  readonly address: TcpAddress;
   readonly #listener: TCPSocketListener<BunSocket>;
   #stopped = false;
 
-  constructor(listener: TCPSocketListener<BunSocket>, request: ListenRequest) {
+  constructor(listener: TCPSocketListener<BunSocket>, hostname: string) {
     this.#listener = listener;
-    this.address = { transport: "tcp", hostname: request.hostname, port: listener.port, family: request.family };
+    this.address = tcpAddress(hostname, listener.port);
   }
 
   // stop(false) releases the port and leaves accepted sockets running.

@@ -1,0 +1,33 @@
+/**
+ * What a transport says about itself: the runtime it runs on and the abilities it lacks.
+ *
+ * @module
+ */
+
+/** A runtime's name and version, as the startup line prints them: `bun 1.4.5`. */
+export interface RuntimeInfo {
+  /** `"node"`, `"deno"`, `"bun"`, or another runtime's name. */
+  readonly name: string;
+  /** The runtime's own version string. */
+  readonly version: string;
+}
+
+/**
+ * The optional abilities a transport may lack. Each one it cannot provide is listed in its
+ * `unsupported` table with the reason; an option that needs it then fails with
+ * `ERR_UNSUPPORTED_OPTION`, and the conformance suite skips its cases with that reason.
+ */
+export type Capability =
+  /** `listen({ backlog })` reaches `listen(2)`. Needed for the `backlog` option. */
+  | "backlog"
+  /** `reuseAddress: false` leaves `SO_REUSEADDR` off. Needed for that option. */
+  | "reuseAddressOff"
+  /** A listener on `::` can refuse IPv4 clients. Needed for `family: "ipv6"` on `''` or `::`. */
+  | "ipv6Only"
+  /** `reset()` sends a TCP RST (`SO_LINGER` 0) rather than a FIN. */
+  | "reset"
+  /** A failed accept (`EMFILE`) is retried after a pause, not in a busy loop. */
+  | "acceptBackoff";
+
+/** The capabilities a transport lacks, each with the reason a person reads in an error or a skipped test. */
+export type Unsupported = Readonly<Partial<Record<Capability, string>>>;

@@ -1,0 +1,166 @@
+/**
+ * The one write queue: every adapter's sockets are written through it, so the high-water mark,
+ * the drain signal and "half-close or close once everything is sent" exist once. The adapter
+ * gives one primitive, `send()`, which takes what the runtime takes now (Bun), takes all and
+ * signals full with a promise (Node), or completes later (Deno); the queue offers one chunk at a
+ * time, in order.
+ *
+ * @module
+ */
+
+import type { StreamSocket } from "./transport/stream.ts";
+
+/** What follows once everything queued is sent. */
+const OPEN = 0;
+const CLOSE_WRITE = 1;
+const CLOSE = 2;
+
+/** Nothing offered is outstanding. */
+const READY = 0;
+/** The runtime took part of a chunk; the rest waits for `writable()`. */
+const WAITING_WRITABLE = 1;
+/** A send's promise is pending. */
+const WAITING_PROMISE = 2;
+
+/** Writes for one socket, in order, with a high-water mark. */
+export class WriteQueue {
+  /** Bytes accepted by `write()` so far. */
+  bytesAccepted = 0;
+  /** Bytes the runtime has taken so far. */
+  bytesSent = 0;
+  readonly #socket: StreamSocket;
+  readonly #highWaterMark: number;
+  readonly #onDrain: () => void;
+  /** Chunks not yet offered; made on first use, as most writes go straight out. */
+  #waiting: Uint8Array[] | undefined;
+  /** The chunk offered and not wholly taken yet. */
+  #current: Uint8Array | undefined;
+  #state = READY;
+  #needDrain = false;
+  #after = OPEN;
+  /** How far `#finish()` went: OPEN, CLOSE_WRITE (FIN sent) or CLOSE. */
+  #finished = OPEN;
+  #closed = false;
+
+  /**
+   * @param socket The adapter's socket.
+   * @param highWaterMark Unsent bytes at which `write()` starts returning false.
+   * @param onDrain Called when the unsent bytes fall below the mark after a false `write()`.
+   */
+  constructor(socket: StreamSocket, highWaterMark: number, onDrain: () => void) {
+    this.#socket = socket;
+    this.#highWaterMark = highWaterMark;
+    this.#onDrain = onDrain;
+  }
+
+  /** Bytes accepted and not yet taken by the runtime. */
+  get unsent(): number {
+    return this.bytesAccepted - this.bytesSent;
+  }
+
+  /**
+   * Queues `chunk`, sending at once when nothing is ahead of it.
+   * @returns false when the unsent bytes reached the high-water mark.
+   */
+  write(chunk: Uint8Array): boolean {
+    this.bytesAccepted += chunk.byteLength;
+    if (this.#state !== READY) {
+      if (this.#waiting === undefined) this.#waiting = [chunk];
+      else this.#waiting.push(chunk);
+    } else {
+      this.#offer(chunk);
+    }
+    if (this.bytesAccepted - this.bytesSent < this.#highWaterMark) return true;
+    this.#needDrain = true;
+    return false;
+  }
+
+  /** The runtime can take more after a short send. */
+  writable(): void {
+    if (this.#state !== WAITING_WRITABLE) return;
+    const chunk = this.#current as Uint8Array;
+    this.#current = undefined;
+    this.#state = READY;
+    this.#offer(chunk);
+  }
+
+  /** Half-close once everything queued is sent. */
+  closeWrite(): void {
+    if (this.#after !== OPEN) return;
+    this.#after = CLOSE_WRITE;
+    if (this.#state === READY) this.#finish();
+  }
+
+  /** Close once everything queued is sent. */
+  close(): void {
+    if (this.#after === CLOSE) return;
+    this.#after = CLOSE;
+    if (this.#state === READY) this.#finish();
+  }
+
+  /** The socket closed: drop what is left. */
+  dispose(): void {
+    this.#closed = true;
+    this.#waiting = undefined;
+    this.#current = undefined;
+  }
+
+  #offer(first: Uint8Array): void {
+    let chunk: Uint8Array | undefined = first;
+    while (chunk !== undefined) {
+      const taken = this.#socket.send(chunk);
+      if (typeof taken !== "number") {
+        this.#current = chunk;
+        this.#state = WAITING_PROMISE;
+        taken.then(this.#settled, this.#failed);
+        return;
+      }
+      if (taken < 0) return;
+      this.bytesSent += taken;
+      if (taken < chunk.byteLength) {
+        this.#current = chunk.subarray(taken);
+        this.#state = WAITING_WRITABLE;
+        this.#progressed();
+        return;
+      }
+      chunk = this.#waiting?.shift();
+    }
+    this.#progressed();
+    if (this.#after !== OPEN) this.#finish();
+  }
+
+  readonly #settled = (taken: number): void => {
+    const chunk = this.#current as Uint8Array;
+    this.#current = undefined;
+    this.#state = READY;
+    if (this.#closed || taken < 0) return;
+    this.bytesSent += taken;
+    const next = taken < chunk.byteLength ? chunk.subarray(taken) : this.#waiting?.shift();
+    if (next !== undefined) {
+      this.#offer(next);
+      return;
+    }
+    this.#progressed();
+    if (this.#after !== OPEN) this.#finish();
+  };
+
+  readonly #failed = (error: unknown): void => {
+    this.#state = READY;
+    if (!this.#closed) this.#socket.reset(error);
+    this.dispose();
+  };
+
+  #progressed(): void {
+    if (this.#needDrain && this.bytesAccepted - this.bytesSent < this.#highWaterMark) {
+      this.#needDrain = false;
+      this.#onDrain();
+    }
+  }
+
+  #finish(): void {
+    if (this.#closed || this.#finished === this.#after) return;
+    this.#finished = this.#after;
+    if (this.#after === CLOSE) this.#socket.close();
+    else this.#socket.closeWrite();
+  }
+}
