@@ -2,26 +2,30 @@
 /**
  * The benchmark: tcp-echo against a raw control server on Node.js, Deno and Bun.
  *
- *   npm run bench                 the full matrix: 5 interleaved runs, results in benchmarks/results/
- *   npm run bench -- --quick      one short run of two scenarios per runtime, results in .tmp/quick/
+ *   npm run bench                 the full matrix: 5 interleaved pairs per cell, results in benchmarks/results/
+ *   npm run bench -- --quick      one short pair of two scenarios per runtime, results in .tmp/quick/
+ *   npm run bench -- --runtimes deno --scenarios 1k-100c-k16 --pairs 15
+ *                                 one cell, enough pairs to settle its verdict (about 3 minutes)
  *
- * Options: --runs N, --warmup-ms N, --duration-ms N, --runtimes node,deno,bun,
+ * Options (see args.mjs): --pairs N, --warmup-ms N, --duration-ms N, --runtimes node,deno,bun,
  * --scenarios id,id, --servers ours,control, --out DIR, --note TEXT (recorded with the results,
- * e.g. what else ran on the machine). Exits 1 when any session fails (a byte not echoed, a server
- * that did not start or did not exit 0 on SIGTERM); a missed performance target is reported,
- * never an error. A full run into the default folder also refreshes the block of the repository's
- * README.md between the bench:results markers (its Performance section).
+ * e.g. what else ran on the machine). Exits 2 with one line for a bad command line, 1 when any
+ * session fails (a byte not echoed, a server that did not start or did not exit 0 on SIGTERM); a
+ * missed or undecided performance target is reported, never an error. A full run into the default
+ * folder also refreshes the block of the repository's README.md between the bench:results markers
+ * (its Performance section).
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { parseBenchArgs, UsageError } from "./args.mjs";
+import { LEVEL, RESAMPLES, SEED } from "./interval.mjs";
 import { ensureLoadgen } from "./loadgen.mjs";
 import { describeMachine } from "./machine.mjs";
 import { renderAll, renderMarkdown, updateReadme } from "./render.mjs";
-import { QUICK_SCENARIOS, SCENARIOS } from "./scenarios.mjs";
+import { SCENARIOS } from "./scenarios.mjs";
 import { RUNTIMES, runtimeBinaries } from "./servers.mjs";
 import { runSession } from "./session.mjs";
 import { summarize } from "./summary.mjs";
@@ -29,54 +33,27 @@ import { summarize } from "./summary.mjs";
 const benchDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const root = resolve(benchDir, "..");
 
-const { values: args } = parseArgs({
-  options: {
-    quick: { type: "boolean", default: false },
-    runs: { type: "string" },
-    "warmup-ms": { type: "string" },
-    "duration-ms": { type: "string" },
-    runtimes: { type: "string" },
-    scenarios: { type: "string" },
-    servers: { type: "string" },
-    out: { type: "string" },
-    note: { type: "string" },
-  },
-});
-
-function list(value, allowed, name, fallback = allowed) {
-  if (value === undefined) return fallback;
-  const items = value.split(",").filter(Boolean);
-  for (const item of items) {
-    if (!allowed.includes(item))
-      throw new RangeError(`Cannot run the benchmark: unknown ${name} "${item}" (one of ${allowed.join(", ")})`);
-  }
-  return items;
-}
-
-function count(value, fallback, name) {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new RangeError(`Cannot run the benchmark: --${name} must be a whole number above 0`);
-  return n;
+let args;
+try {
+  args = parseBenchArgs(process.argv.slice(2));
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  process.stderr.write(`bench: ${error.message}\n`);
+  process.exit(2);
 }
 
 const quick = args.quick;
 const method = {
-  runs: count(args.runs, quick ? 1 : 5, "runs"),
-  warmupMs: count(args["warmup-ms"], quick ? 200 : 1000, "warmup-ms"),
-  durationMs: count(args["duration-ms"], quick ? 500 : 3000, "duration-ms"),
+  pairs: args.pairs,
+  warmupMs: args.warmupMs,
+  durationMs: args.durationMs,
   settleMs: quick ? 100 : 250,
   order:
-    "per scenario and runtime, pairs alternate: ours then control in odd runs, control then ours in even runs (A B B A ...)",
+    "per scenario and runtime, pairs alternate: ours then control in odd pairs, control then ours in even pairs (A B B A ...)",
+  interval: `median of the per-pair ratios, ${LEVEL * 100}% percentile bootstrap of ${RESAMPLES} resamples of the pairs, seed ${SEED}`,
   note: args.note,
 };
-const runtimes = list(args.runtimes, [...RUNTIMES], "runtime");
-const allScenarios = SCENARIOS.map((s) => s.id);
-const scenarios = list(args.scenarios, allScenarios, "scenario", quick ? [...QUICK_SCENARIOS] : allScenarios).map(
-  (id) => SCENARIOS.find((s) => s.id === id),
-);
-const kinds = list(args.servers, ["ours", "control"], "server");
+const { runtimes, scenarios, servers: kinds } = args;
 const outDir = resolve(args.out ?? (quick ? join(benchDir, ".tmp", "quick") : join(benchDir, "results")));
 // Every full run keeps its JSON. latest.* and the README block show the last run of the whole
 // matrix; a run of a subset (--runtimes, --scenarios, --servers) is kept beside them, not over them.
@@ -118,7 +95,7 @@ const machine = describeMachine(root, bin);
 const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
 machine.loadAverageStart = load();
 const startedAt = new Date();
-const sessions = method.runs * scenarios.length * runtimes.length * kinds.length;
+const sessions = method.pairs * scenarios.length * runtimes.length * kinds.length;
 
 // Per session beyond the load itself: the 0.2 s warm-up load, two settle pauses, and about 0.4 s
 // to start and stop a server and to open and close the scenario's connections.
@@ -130,7 +107,7 @@ const duration = (s) => (s < 120 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 6
 const fmt = (n, digits = 0) => (n === undefined ? "-" : n.toLocaleString("en-US", { maximumFractionDigits: digits }));
 const write = (line) => process.stdout.write(`${line}\n`);
 write(
-  `tcp-echo benchmark (${label}): ${sessions} sessions, ${method.runs} run(s), ${method.warmupMs} ms warm-up + ${method.durationMs} ms measured each; estimated time ${duration(estimateS)}`,
+  `tcp-echo benchmark (${label}): ${sessions} sessions, ${method.pairs} pair(s) per cell, ${method.warmupMs} ms warm-up + ${method.durationMs} ms measured each; estimated time ${duration(estimateS)}`,
 );
 write(
   `machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Linux ${machine.kernel}`,
@@ -168,7 +145,9 @@ if (!quick) {
 }
 
 const samples = [];
-for (let run = 1; run <= method.runs; run++) {
+// `run` numbers the pair: one pair per cell in each pass over the matrix, so a disturbance that
+// lasts a minute touches one pair of many cells rather than many pairs of one.
+for (let run = 1; run <= method.pairs; run++) {
   for (const scenario of scenarios) {
     for (const runtime of runtimes) {
       // Whoever runs second in a pair inherits a warmer machine (page cache, CPU frequency, the
@@ -176,7 +155,7 @@ for (let run = 1; run <= method.runs; run++) {
       for (const kind of run % 2 === 1 ? kinds : [...kinds].reverse()) {
         const sample = { run, ...(await runSession(session(runtime, kind, scenario))) };
         samples.push(sample);
-        const head = `[${run}/${method.runs}] ${runtime.padEnd(4)} ${scenario.short.padEnd(17)} ${kind.padEnd(7)}`;
+        const head = `[${run}/${method.pairs}] ${runtime.padEnd(4)} ${scenario.short.padEnd(17)} ${kind.padEnd(7)}`;
         if (!sample.ok) {
           write(`${head} FAILED: ${sample.error}`);
           if (sample.stderr) write(sample.stderr.replace(/^/gm, "    | "));
@@ -199,7 +178,7 @@ for (let run = 1; run <= method.runs; run++) {
 const finishedAt = new Date();
 machine.loadAverageEnd = load();
 const result = {
-  schema: 1,
+  schema: 2,
   kind: label,
   startedAt: startedAt.toISOString(),
   finishedAt: finishedAt.toISOString(),
@@ -225,8 +204,8 @@ if (quick || complete || args.out !== undefined) {
   files.push(join(outDir, "latest.json"), ...renderAll(result, outDir).map((name) => join(outDir, name)));
 }
 const readme = join(root, "README.md");
-// The README shows only what the issue calls a result: the whole matrix, at least 5 runs.
-const readmeWorthy = !quick && complete && method.runs >= 5 && args.out === undefined;
+// The README shows only what the issue calls a result: the whole matrix, at least 5 pairs.
+const readmeWorthy = !quick && complete && method.pairs >= 5 && args.out === undefined;
 if (readmeWorthy && updateReadme(readme, result, outDir)) files.push(readme);
 
 write("");

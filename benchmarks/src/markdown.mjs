@@ -1,9 +1,11 @@
 /**
  * The results as markdown tables: throughput, latency, server cost, memory, the targets and the
- * client's headroom. Every figure is a median over the runs; ranges are [min-max].
+ * client's headroom. Every figure is a median over the pairs; ranges are [min-max], intervals
+ * [low, high] (95%, see interval.mjs), verdicts met, missed or undecided (see verdict.mjs).
  */
 import { MEMORY_SCENARIO, SCENARIOS } from "./scenarios.mjs";
-import { CLIENT_BOUND_PERCENT } from "./summary.mjs";
+import { CLIENT_BOUND_PERCENT, pairCount } from "./summary.mjs";
+import { MIN_PAIRS, SETTLING_PAIRS, TARGETS } from "./verdict.mjs";
 
 const num = (n, digits = 0) =>
   n === undefined || n === null || Number.isNaN(n)
@@ -11,9 +13,13 @@ const num = (n, digits = 0) =>
     : n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const pct = (x, digits = 1) => (x === undefined ? "-" : `${num(x * 100, digits)}%`);
 const med = (d, digits) => num(d?.median, digits);
-/** ` [min-max]` when there was more than one run. */
+/** ` [min-max]` when there was more than one pair. */
 const range = (d, f) => (d === undefined || d.n < 2 ? "" : ` [${f(d.min)}-${f(d.max)}]`);
 const title = (id) => SCENARIOS.find((s) => s.id === id)?.title ?? id;
+const short = (id) => SCENARIOS.find((s) => s.id === id)?.short ?? id;
+const whole = (x) => `${Math.round(x * 100)}%`;
+/** A bootstrap interval as `[low, high]`; `-` for a row summarized before intervals existed. */
+const interval = (i) => (i === undefined ? "-" : `[${pct(i.low)}, ${pct(i.high)}]`);
 
 const isStream = (id) => SCENARIOS.find((s) => s.id === id)?.mode === "stream";
 
@@ -33,12 +39,35 @@ function table(head, rows) {
   return [`| ${names.join(" | ")} |`, `|${align.join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 }
 
+/** A target's verdict; a summary stored before verdicts existed has only `met`. */
+const verdictOf = (t) => t.verdict ?? (t.met ? "met" : "missed");
+
 function verdict(targets, row, prefix) {
   const t = targets.find(
     (x) => x.scenario === row.scenario && x.runtime === row.runtime && x.target.startsWith(prefix),
   );
   if (t === undefined) return "-";
-  return t.met ? "met" : `**missed**`;
+  const v = verdictOf(t);
+  return v === "missed" ? "**missed**" : v;
+}
+
+/**
+ * The undecided targets in two groups: too few pairs for any verdict (a quick run: one line says
+ * so), and intervals that reach both sides of a threshold (each is listed, with a command).
+ */
+function undecidedOf(targets) {
+  const undecided = targets.filter((t) => verdictOf(t) === "undecided");
+  return {
+    undecided,
+    fewPairs: undecided.filter((t) => t.pairs < MIN_PAIRS),
+    open: undecided.filter((t) => !(t.pairs < MIN_PAIRS)),
+  };
+}
+
+/** The command that reruns the undecided cells with enough pairs to settle them. */
+function settleCommand(undecided) {
+  const ids = (list, key) => [...new Set(list.map((t) => t[key]))].join(",");
+  return `npm run bench -- --runtimes ${ids(undecided, "runtime")} --scenarios ${ids(undecided, "scenario")} --pairs ${SETTLING_PAIRS}`;
 }
 
 /**
@@ -49,14 +78,16 @@ function verdict(targets, row, prefix) {
 export function renderMarkdown(result) {
   const { rows, targets, failures, headroom } = result.summary;
   const m = result.machine;
+  const pairs = pairCount(result.method);
   const out = [];
   out.push(
-    `Run of ${result.startedAt.slice(0, 10)} (${result.kind}, ${result.method.runs} interleaved run${result.method.runs === 1 ? "" : "s"}, ` +
+    `Run of ${result.startedAt.slice(0, 10)} (${result.kind}, ${pairs} interleaved pair${pairs === 1 ? "" : "s"} per cell, ` +
       `${result.method.warmupMs} ms warm-up + ${result.method.durationMs} ms measured per session, ${result.elapsedS} s in all) ` +
       `on ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Linux ${m.kernel}; ` +
       `node ${m.runtimes.node}, deno ${m.runtimes.deno}, bun ${m.runtimes.bun}; commit ${m.commit ?? "unknown"}. ` +
-      `Pinning: ${result.method.pinning}. Figures are medians with [min-max] over the runs; ` +
-      `ours/control ratios are taken pair by pair within a run.`,
+      `Pinning: ${result.method.pinning}. Figures are medians with [min-max] over the pairs; ` +
+      `ours/control ratios are taken pair by pair, and their median comes with a 95% bootstrap interval [low, high] ` +
+      `and a verdict: met, missed, or undecided when the interval cannot tell (no verdict from fewer than ${MIN_PAIRS} pairs).`,
   );
   const noise = [
     m.loadAverageStart &&
@@ -68,24 +99,32 @@ export function renderMarkdown(result) {
   out.push("", "### Throughput", "");
   out.push(
     "Messages per second for ping-pong, MiB/s of echoed data for streams (the other unit beside it); " +
-      "medians with [min-max] over the runs.",
+      "medians with [min-max] over the pairs. " +
+      `The target is met when ours / control is at least ${whole(TARGETS.throughput.min)} and its interval's lower end above ${whole(TARGETS.throughput.floor)}, ` +
+      `missed when the interval's upper end is below ${whole(TARGETS.throughput.min)}.`,
     "",
   );
   out.push(
     table(
-      [":Scenario", ":Runtime", "tcp-echo", "control", "ours / control [min-max]", ":target >= 97%"],
+      [":Scenario", ":Runtime", "tcp-echo", "control", "ours / control", "95% interval", ":verdict"],
       rows.map((r) => [
         title(r.scenario),
         r.runtime,
         rate(r.scenario, r.ours, { spread: true }),
         rate(r.scenario, r.control, { spread: true }),
-        `${pct(r.ratios.throughput?.median)}${range(r.ratios.throughput, (x) => pct(x))}`,
+        pct(r.ratios.throughput?.median),
+        interval(r.intervals?.throughput),
         verdict(targets, r, "throughput"),
       ]),
     ),
   );
 
   out.push("", "### Round-trip latency (us)", "");
+  out.push(
+    `The p99 target is met when the whole interval of ours / control is at or under ${whole(TARGETS.p99.max)}, ` +
+      "missed when the whole interval is over it.",
+    "",
+  );
   const lat = (side) => `${med(side.p50Us, 1)} / ${med(side.p99Us, 1)} / ${med(side.p999Us, 1)}`;
   out.push(
     table(
@@ -95,14 +134,16 @@ export function renderMarkdown(result) {
         "tcp-echo p50 / p99 / p99.9",
         "control p50 / p99 / p99.9",
         "p99 ours / control",
-        ":target <= +5%",
+        "95% interval",
+        ":verdict",
       ],
       rows.map((r) => [
         title(r.scenario),
         r.runtime,
         lat(r.ours),
         lat(r.control),
-        `${pct(r.ratios.p99?.median)}${range(r.ratios.p99, (x) => pct(x))}`,
+        pct(r.ratios.p99?.median),
+        interval(r.intervals?.p99),
         verdict(targets, r, "p99"),
       ]),
     ),
@@ -166,12 +207,25 @@ export function renderMarkdown(result) {
   }
 
   out.push("", "### Targets", "");
-  const missed = targets.filter((t) => !t.met);
+  const missed = targets.filter((t) => verdictOf(t) === "missed");
+  const { undecided, fewPairs, open } = undecidedOf(targets);
   if (targets.length === 0) out.push("No pair of ours and control completed: no target could be checked.");
-  else if (missed.length === 0) out.push(`All ${targets.length} targets met.`);
+  else if (missed.length === 0 && undecided.length === 0) out.push(`All ${targets.length} targets met.`);
   else {
-    out.push(`${targets.length - missed.length} of ${targets.length} targets met. Missed:`, "");
-    for (const t of missed) out.push(`- ${t.runtime}, ${title(t.scenario)}: ${t.text}.`);
+    out.push(
+      `${targets.length - missed.length - undecided.length} of ${targets.length} targets met, ` +
+        `${missed.length} missed, ${undecided.length} undecided.`,
+    );
+    if (missed.length > 0) {
+      out.push("", "Missed:", "");
+      for (const t of missed) out.push(`- ${t.runtime}, ${title(t.scenario)}: ${t.text}.`);
+    }
+    if (fewPairs.length > 0)
+      out.push("", `${fewPairs.length} undecided for want of pairs: a verdict needs ${MIN_PAIRS} per cell.`);
+    if (open.length > 0) {
+      out.push("", `Undecided: this run cannot tell. Settle them with \`${settleCommand(open)}\`.`, "");
+      for (const t of open) out.push(`- ${t.runtime}, ${title(t.scenario)}: ${t.text}.`);
+    }
   }
 
   if (headroom.length > 0) {
@@ -218,7 +272,7 @@ export function renderHeadline(result) {
   const m = result.machine;
   const out = [];
   out.push(
-    `Latest full run: ${result.startedAt.slice(0, 10)}, ${result.method.runs} interleaved runs of ` +
+    `Latest full run: ${result.startedAt.slice(0, 10)}, ${pairCount(result.method)} interleaved pairs per cell of ` +
       `${result.method.warmupMs / 1000} s warm-up + ${result.method.durationMs / 1000} s measured per session; ` +
       `${m.cpuModel}, ${m.cores} cores, Linux ${m.kernel}; node ${m.runtimes.node}, deno ${m.runtimes.deno}, ` +
       `bun ${m.runtimes.bun}; commit ${m.commit ?? "unknown"}.` +
@@ -239,8 +293,10 @@ export function renderHeadline(result) {
         ":Runtime",
         "tcp-echo",
         "raw control",
-        "throughput ours / control",
-        "p99 ours / control (us)",
+        "throughput ours / control [95% interval]",
+        ":verdict",
+        "p99 ours / control (us): ratio [95% interval]",
+        ":verdict",
         "memory ours / control",
       ],
       rows.map((r) => [
@@ -248,23 +304,33 @@ export function renderHeadline(result) {
         r.runtime,
         rate(r.scenario, r.ours).replace(/ \(.*\)$/, ""),
         rate(r.scenario, r.control).replace(/ \(.*\)$/, ""),
-        `${pct(r.ratios.throughput?.median)}${r.ratios.throughput?.median < 0.97 ? " (missed)" : ""}`,
-        `${med(r.ours.p99Us)} / ${med(r.control.p99Us)}${r.ratios.p99?.median > 1.05 ? " (missed)" : ""}`,
+        `${pct(r.ratios.throughput?.median)} ${interval(r.intervals?.throughput)}`,
+        verdict(targets, r, "throughput"),
+        `${med(r.ours.p99Us)} / ${med(r.control.p99Us)}: ${pct(r.ratios.p99?.median)} ${interval(r.intervals?.p99)}`,
+        verdict(targets, r, "p99"),
         memory(r),
       ]),
     ),
   );
-  const missed = targets.filter((t) => !t.met);
+  const missed = targets.filter((t) => verdictOf(t) === "missed");
+  const { undecided, fewPairs, open } = undecidedOf(targets);
   out.push("");
   if (targets.length > 0) {
+    const met = targets.length - missed.length - undecided.length;
+    const name = (t) => `${t.runtime} ${short(t.scenario)} ${t.target.split(" ")[0]}`;
     out.push(
-      missed.length === 0
+      missed.length === 0 && undecided.length === 0
         ? `All ${targets.length} targets met.`
-        : `${targets.length - missed.length} of ${targets.length} targets met; missed: ` +
-            missed
-              .map((t) => `${t.runtime} ${SCENARIOS.find((s) => s.id === t.scenario)?.short}: ${t.text}`)
-              .join("; ") +
-            ".",
+        : `${met} of ${targets.length} targets met, ${missed.length} missed, ${undecided.length} undecided.` +
+            (missed.length === 0
+              ? ""
+              : ` Missed: ${missed.map((t) => `${t.runtime} ${short(t.scenario)}: ${t.text}`).join("; ")}.`) +
+            (fewPairs.length === 0
+              ? ""
+              : ` ${fewPairs.length} undecided for want of pairs (a verdict needs ${MIN_PAIRS}).`) +
+            (open.length === 0
+              ? ""
+              : ` Undecided (the run cannot tell): ${open.map(name).join(", ")}; settle with \`${settleCommand(open)}\`.`),
     );
   }
   const busiest = [...headroom].sort((a, b) => (b.clientCpuPercent ?? 0) - (a.clientCpuPercent ?? 0))[0];

@@ -42,14 +42,14 @@ export function sample({
 }
 
 /**
- * A results object around samples, as bench.mjs writes it.
+ * A results object around samples, as bench.mjs writes it (schema 2: `method.pairs`).
  * @param {object[]} samples
  * @param {object} summary
  * @returns {object}
  */
 export function result(samples, summary) {
   return {
-    schema: 1,
+    schema: 2,
     kind: "full",
     startedAt: "2026-11-25T06:00:00.000Z",
     elapsedS: 60,
@@ -65,7 +65,7 @@ export function result(samples, summary) {
       loadAverageEnd: [1.5, 0.9, 0.5],
     },
     method: {
-      runs: 3,
+      pairs: 5,
       warmupMs: 1000,
       durationMs: 3000,
       pinning: "server on CPU 0, load client on CPU 1 (taskset)",

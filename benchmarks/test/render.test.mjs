@@ -1,45 +1,88 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { renderHeadline, renderMarkdown } from "../src/markdown.mjs";
-import { README_END, README_START, updateReadme } from "../src/render.mjs";
+import { README_END, README_START, renderAll, updateReadme } from "../src/render.mjs";
 import { summarize } from "../src/summary.mjs";
 import { ratioChart, throughputChart } from "../src/svg.mjs";
 import { result, sample } from "./fixtures.mjs";
 
-const samples = [
-  sample({ run: 1, server: "ours", rate: 950, p99: 120 }),
-  sample({ run: 1, server: "control", rate: 1000, p99: 100 }),
-  sample({ run: 1, runtime: "bun", server: "ours", rate: 2000 }),
-  sample({ run: 1, runtime: "bun", server: "control", rate: 2000 }),
-  { ...sample({ run: 1, runtime: "deno", server: "ours", rate: 1 }), ok: false, error: "the server closed early" },
-];
+// Five pairs, enough for a verdict: node is 5% slower with a 20% higher p99 in every pair (both
+// missed), bun level with its control (met), deno level at the median but 10 points either way
+// (undecided); a sixth deno session failed.
+const samples = [1, 2, 3, 4, 5].flatMap((run) => [
+  sample({ run, server: "ours", rate: 950, p99: 120 }),
+  sample({ run, server: "control", rate: 1000, p99: 100 }),
+  sample({ run, runtime: "deno", server: "ours", rate: [900, 1000, 1100, 950, 1050][run - 1] }),
+  sample({ run, runtime: "deno", server: "control", rate: 1000 }),
+  sample({ run, runtime: "bun", server: "ours", rate: 2000 }),
+  sample({ run, runtime: "bun", server: "control", rate: 2000 }),
+]);
+samples.push({
+  ...sample({ run: 6, runtime: "deno", server: "ours", rate: 1 }),
+  ok: false,
+  error: "the server closed early",
+});
 const run = result(samples, summarize(samples));
+const resultsDir = join(dirname(fileURLToPath(import.meta.url)), "..", "results");
 
 describe("renderMarkdown()", () => {
   const markdown = renderMarkdown(run);
 
   test("states the machine, the runtime versions, the method and the conditions", () => {
     expect(markdown).toContain("node 20.20.2, deno 2.9.6, bun 1.4.5");
-    expect(markdown).toContain("3 interleaved runs");
+    expect(markdown).toContain("5 interleaved pairs per cell");
     expect(markdown).toContain("load average 0.5 at the start, 1.5 at the end; a test");
   });
 
-  test("has a throughput row per runtime with the ratio and the verdict", () => {
-    expect(markdown).toMatch(/\| 64 B ping-pong, 1 connection \| node \| 950 msg\/s .* \| 95\.0% \| \*\*missed\*\* \|/);
-    expect(markdown).toMatch(/\| 64 B ping-pong, 1 connection \| bun \| 2,000 msg\/s .* \| 100\.0% \| met \|/);
+  test("has a throughput row per runtime with the ratio, its interval and the verdict", () => {
+    expect(markdown).toMatch(
+      /\| 64 B ping-pong, 1 connection \| node \| 950 .* msg\/s .* \| 95\.0% \| \[95\.0%, 95\.0%\] \| \*\*missed\*\* \|/,
+    );
+    expect(markdown).toMatch(
+      /\| 64 B ping-pong, 1 connection \| deno \| .* \| 100\.0% \| \[90\.0%, 110\.0%\] \| undecided \|/,
+    );
+    expect(markdown).toMatch(
+      /\| 64 B ping-pong, 1 connection \| bun \| 2,000 .* \| 100\.0% \| \[100\.0%, 100\.0%\] \| met \|/,
+    );
+  });
+
+  test("has a p99 row per runtime with the ratio, its interval and the verdict", () => {
+    expect(markdown).toMatch(
+      /\| node \| 60\.0 \/ 120\.0 \/ 240\.0 \| .* \| 120\.0% \| \[120\.0%, 120\.0%\] \| \*\*missed\*\* \|/,
+    );
   });
 
   test("says by how much each missed target is missed", () => {
     expect(markdown).toContain(
-      "- node, 64 B ping-pong, 1 connection: 95.0% of the control's throughput: 2.0 points short of 97%.",
+      "- node, 64 B ping-pong, 1 connection: 95.0% [95.0%, 95.0%] of the control's throughput: missed, 2.0 points short of 97%, the whole interval below it.",
     );
-    expect(markdown).toContain("p99 20.0% above the control's: 15.0 points over the 5% allowance.");
+    expect(markdown).toContain(
+      "p99 at 120.0% [120.0%, 120.0%] of the control's: missed, 15.0 points over the 5% allowance",
+    );
+  });
+
+  test("lists the undecided targets with the command that settles them", () => {
+    expect(markdown).toContain("3 of 6 targets met, 2 missed, 1 undecided.");
+    expect(markdown).toContain("`npm run bench -- --runtimes deno --scenarios pingpong-64b --pairs 15`");
+    expect(markdown).toContain(
+      "- deno, 64 B ping-pong, 1 connection: 100.0% [90.0%, 110.0%] of the control's throughput: undecided, the interval reaches down to 93%.",
+    );
   });
 
   test("lists failed sessions", () => {
-    expect(markdown).toContain("- run 1, deno ours, 64 B ping-pong, 1 connection: the server closed early");
+    expect(markdown).toContain("- run 6, deno ours, 64 B ping-pong, 1 connection: the server closed early");
+  });
+
+  test("says in one line, not per target, that too few pairs gave no verdict", () => {
+    const one = samples.filter((x) => x.run === 1);
+    const quick = renderMarkdown({ ...result(one, summarize(one)), kind: "quick" });
+    expect(quick).toContain(
+      "0 of 6 targets met, 0 missed, 6 undecided.\n\n6 undecided for want of pairs: a verdict needs 5 per cell.",
+    );
+    expect(quick).not.toContain("Settle them");
   });
 
   test("every table row has as many cells as its header", () => {
@@ -52,11 +95,21 @@ describe("renderMarkdown()", () => {
 });
 
 describe("renderHeadline()", () => {
-  test("gives one line per scenario and runtime and the missed targets", () => {
+  test("gives one line per scenario and runtime with ratios, intervals and verdicts", () => {
     const headline = renderHeadline(run);
-    expect(headline).toContain("| 64 B ping-pong, 1 connection | node | 950 msg/s | 1,000 msg/s | 95.0% (missed) |");
-    expect(headline).toMatch(/2 of 4 targets met; missed: node 64 B x1: 95\.0% of the control's throughput/);
+    expect(headline).toContain(
+      "| 64 B ping-pong, 1 connection | node | 950 msg/s | 1,000 msg/s | 95.0% [95.0%, 95.0%] | **missed** | 120 / 100: 120.0% [120.0%, 120.0%] | **missed** |",
+    );
+    expect(headline).toContain("| deno | 1,000 msg/s | 1,000 msg/s | 100.0% [90.0%, 110.0%] | undecided |");
     expect(headline).toContain("1 session(s) failed");
+  });
+
+  test("counts met, missed and undecided targets and names the undecided ones", () => {
+    const headline = renderHeadline(run);
+    expect(headline).toMatch(
+      /3 of 6 targets met, 2 missed, 1 undecided\. Missed: node 64 B x1: 95\.0% \[95\.0%, 95\.0%\]/,
+    );
+    expect(headline).toContain("Undecided (the run cannot tell): deno 64 B x1 throughput; settle with `npm run bench");
   });
 
   test("states the load client's CPU against the fastest server, and its own code's share", () => {
@@ -99,22 +152,71 @@ describe("SVG charts", () => {
     const svg = throughputChart(run);
     expect(svg.startsWith("<svg ")).toBe(true);
     expect(svg.trim().endsWith("</svg>")).toBe(true);
-    expect(svg.match(/<rect [^>]*fill="#2563eb"><title>/g)).toHaveLength(2);
-    expect(svg.match(/<rect [^>]*fill="#9ca3af"><title>/g)).toHaveLength(2);
+    expect(svg.match(/<rect [^>]*fill="#2563eb"><title>/g)).toHaveLength(3);
+    expect(svg.match(/<rect [^>]*fill="#9ca3af"><title>/g)).toHaveLength(3);
     expect(svg).toContain("95%");
     expect(balanced(svg)).toBe(true);
   });
 
-  test("the ratio chart marks the 97% target and a dot per runtime", () => {
+  test("the ratio chart marks the 97% target, the 93% floor and a dot per runtime", () => {
     const svg = ratioChart(run);
     expect(svg).toContain("target 97%");
-    expect(svg.match(/<circle [^>]*><title>/g)).toHaveLength(2);
+    expect(svg).toContain("interval floor 93%");
+    expect(svg.match(/<circle [^>]*><title>/g)).toHaveLength(3);
     expect(balanced(svg)).toBe(true);
+  });
+
+  test("the ratio chart draws the interval as an error bar and an undecided cell as a hollow dot", () => {
+    const svg = ratioChart(run);
+    expect(svg).toContain("<title>deno, 64 B ping-pong, 1 connection: 100% [90%, 110%], undecided</title>");
+    expect(svg).toMatch(/<circle [^>]*fill="#ffffff" stroke="#111827"[^>]*><title>deno/);
+    // A bar with a cap at each end per runtime: three lines in each runtime's colour.
+    expect(svg.match(/<line [^>]*stroke="#c2410c" stroke-width="2"\/>/g)).toHaveLength(3);
+  });
+
+  test("the throughput chart colours each ratio by its verdict", () => {
+    const svg = throughputChart(run);
+    expect(svg).toMatch(/fill="#b91c1c">95%</);
+    expect(svg).toMatch(/fill="#b45309">100%</);
+    expect(svg).toMatch(/fill="#374151">100%</);
   });
 
   test("escapes text", () => {
     const odd = result(samples, summarize(samples));
     odd.machine.runtimes.node = "<20>&";
     expect(throughputChart(odd)).toContain("node &lt;20&gt;&amp;");
+  });
+});
+
+describe("results files from before the intervals", () => {
+  const old = readdirSync(resultsDir).filter((name) => /^\d{4}-.*\.json$/.test(name));
+  const schema1 = old
+    .map((name) => JSON.parse(readFileSync(join(resultsDir, name), "utf8")))
+    .filter((r) => r.schema === 1);
+
+  test("the repository still holds one, so these cases test something", () => {
+    expect(schema1.length).toBeGreaterThan(0);
+  });
+
+  test("render with intervals and verdicts recomputed from their samples", () => {
+    for (const file of schema1) {
+      const fresh = { ...file, summary: summarize(file.samples) };
+      expect(fresh.summary.rows.every((r) => r.intervals.throughput?.n === 5)).toBe(true);
+      const markdown = renderMarkdown(fresh);
+      expect(markdown).toContain("5 interleaved pairs per cell");
+      expect(markdown).toMatch(/\| \d+\.\d% \| \[\d+\.\d%, \d+\.\d%\] \| (met|\*\*missed\*\*|undecided) \|/);
+      const dir = mkdtempSync(join(tmpdir(), "bench-old-"));
+      expect(renderAll(fresh, dir)).toEqual(["latest.md", "throughput.svg", "ratio.svg"]);
+    }
+  });
+
+  test("render with the summary they stored, which has no intervals or verdicts", () => {
+    for (const file of schema1) {
+      const markdown = renderMarkdown(file);
+      expect(markdown).toMatch(/\| \d+\.\d% \| - \| (met|\*\*missed\*\*) \|/);
+      expect(renderHeadline(file)).toContain("targets met");
+      expect(ratioChart(file)).toContain("</svg>");
+      expect(throughputChart(file)).toContain("</svg>");
+    }
   });
 });

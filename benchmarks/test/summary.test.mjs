@@ -33,20 +33,50 @@ group("summarize()", () => {
     expect(row.ours.messagesPerSec.median).toBe(900);
   });
 
-  test("reports a missed throughput target with the points it is short by", () => {
-    const { targets } = summarize([...pair(1, 950, 1000)]);
+  /** `count` pairs, each with the same figures. */
+  const pairs = (count, ours, control, extra = {}) =>
+    Array.from({ length: count }, (_, i) => pair(i + 1, ours, control, extra)).flat();
+
+  test("reports a missed throughput target with its interval and the points it is short by", () => {
+    const { targets } = summarize(pairs(5, 950, 1000));
     const throughput = targets.find((t) => t.target.startsWith("throughput"));
-    expect(throughput.met).toBe(false);
-    expect(throughput.text).toBe("95.0% of the control's throughput: 2.0 points short of 97%");
+    expect(throughput).toMatchObject({ verdict: "missed", met: false, interval: { low: 0.95, high: 0.95 }, pairs: 5 });
+    expect(throughput.text).toBe(
+      "95.0% [95.0%, 95.0%] of the control's throughput: missed, 2.0 points short of 97%, the whole interval below it",
+    );
   });
 
   test("meets the throughput target at 97% and the p99 target at +5%", () => {
-    const samples = [
-      sample({ run: 1, server: "ours", rate: 970, p99: 105 }),
-      sample({ run: 1, server: "control", rate: 1000, p99: 100 }),
-    ];
+    const samples = [1, 2, 3, 4, 5].flatMap((run) => [
+      sample({ run, server: "ours", rate: 970, p99: 105 }),
+      sample({ run, server: "control", rate: 1000, p99: 100 }),
+    ]);
     const { targets } = summarize(samples);
+    expect(targets.map((t) => t.verdict)).toEqual(["met", "met"]);
     expect(targets.map((t) => t.met)).toEqual([true, true]);
+  });
+
+  test("gives no throughput or p99 verdict from fewer than 5 pairs, however clear", () => {
+    const { targets } = summarize(pairs(4, 500, 1000));
+    expect(targets.map((t) => t.verdict)).toEqual(["undecided", "undecided"]);
+    expect(targets[0].text).toBe(
+      "50.0% [50.0%, 50.0%] of the control's throughput: undecided, 4 pairs, a verdict needs 5",
+    );
+  });
+
+  test("keeps every pair's figures and ratios, and the intervals, in the row", () => {
+    const [row] = summarize([...pair(1, 900, 1000), ...pair(2, 1100, 1000)]).rows;
+    expect(row.perPair).toEqual([
+      expect.objectContaining({
+        run: 1,
+        ours: { messagesPerSec: 900, p99Us: 100 },
+        control: { messagesPerSec: 1000, p99Us: 100 },
+        ratios: expect.objectContaining({ throughput: 0.9, p99: 1 }),
+      }),
+      expect.objectContaining({ run: 2, ratios: expect.objectContaining({ throughput: 1.1 }) }),
+    ]);
+    expect(row.intervals.throughput).toMatchObject({ n: 2, estimate: 1, low: 0.9, high: 1.1, level: 0.95 });
+    expect(row.intervals.p99).toMatchObject({ n: 2, low: 1, high: 1 });
   });
 
   test("checks idle and peak memory only in the 1,000-connection scenario", () => {

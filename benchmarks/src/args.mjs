@@ -1,0 +1,127 @@
+/**
+ * The benchmark's command line, checked before anything starts: a typo in a scenario id should
+ * cost one line, not a 12-minute run of the wrong matrix.
+ */
+import { parseArgs } from "node:util";
+import { QUICK_SCENARIOS, SCENARIOS } from "./scenarios.mjs";
+import { RUNTIMES } from "./servers.mjs";
+
+/**
+ * Pairs per cell by default: enough for a verdict on a clear result (see verdict.mjs) in about
+ * 13 minutes for the whole matrix. A cell the run leaves undecided is settled by rerunning it
+ * alone with `--pairs 15` or more.
+ */
+export const DEFAULT_PAIRS = 5;
+
+/** `--quick` is a smoke test of every code path, not a measurement: one pair, short sessions. */
+const QUICK = Object.freeze({ pairs: 1, warmupMs: 200, durationMs: 500 });
+const FULL = Object.freeze({ pairs: DEFAULT_PAIRS, warmupMs: 1000, durationMs: 3000 });
+
+const OPTIONS = Object.freeze({
+  quick: { type: "boolean", default: false },
+  pairs: { type: "string" },
+  "warmup-ms": { type: "string" },
+  "duration-ms": { type: "string" },
+  runtimes: { type: "string" },
+  scenarios: { type: "string" },
+  servers: { type: "string" },
+  out: { type: "string" },
+  note: { type: "string" },
+});
+
+/** Options renamed since a results file recorded them, and what to use instead. */
+const RENAMED = Object.freeze({ "--runs": "--pairs" });
+
+/** A command line the benchmark cannot run: bench.mjs prints its message on one line and exits 2. */
+export class UsageError extends Error {
+  name = "UsageError";
+}
+
+/**
+ * @typedef {object} BenchArgs
+ * @property {boolean} quick
+ * @property {number} pairs interleaved ours/control pairs per scenario and runtime
+ * @property {number} warmupMs
+ * @property {number} durationMs
+ * @property {import("./servers.mjs").RuntimeName[]} runtimes in the canonical order, each once
+ * @property {import("./scenarios.mjs").Scenario[]} scenarios in the canonical order, each once
+ * @property {import("./servers.mjs").ServerKind[]} servers
+ * @property {string | undefined} out
+ * @property {string | undefined} note
+ */
+
+/**
+ * Parse and check the benchmark's arguments.
+ * @param {string[]} argv the arguments after the script, e.g. `process.argv.slice(2)`
+ * @returns {BenchArgs}
+ * @throws {UsageError} for an unknown option, a missing value, or a value out of range, with a
+ *   message that names the bad value and what is allowed
+ * @example A subset of the matrix
+ * ```js
+ * const args = parseBenchArgs(["--runtimes", "deno", "--scenarios", "1k-100c-k16", "--pairs", "15"]);
+ * assert.equal(args.pairs, 15);
+ * assert.deepEqual(args.runtimes, ["deno"]);
+ * ```
+ */
+export function parseBenchArgs(argv) {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: OPTIONS, strict: true }));
+  } catch (error) {
+    throw new UsageError(parseError(error));
+  }
+  const defaults = values.quick ? QUICK : FULL;
+  const scenarioIds = SCENARIOS.map((s) => s.id);
+  const scenarios = list(values.scenarios, scenarioIds, "scenario", values.quick ? QUICK_SCENARIOS : scenarioIds);
+  return {
+    quick: values.quick,
+    pairs: count(values.pairs, defaults.pairs, "pairs"),
+    warmupMs: count(values["warmup-ms"], defaults.warmupMs, "warmup-ms"),
+    durationMs: count(values["duration-ms"], defaults.durationMs, "duration-ms"),
+    runtimes: list(values.runtimes, RUNTIMES, "runtime"),
+    scenarios: scenarios.map((id) => SCENARIOS.find((s) => s.id === id)),
+    servers: list(values.servers, ["ours", "control"], "server"),
+    out: values.out,
+    note: values.note,
+  };
+}
+
+/** parseArgs' own messages run to several sentences; keep the first, and name what is known. */
+function parseError(error) {
+  const name = /'(--?[^' <]+)/.exec(error.message)?.[1];
+  if (error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    const known = Object.keys(OPTIONS).map((o) => `--${o}`);
+    return RENAMED[name] === undefined
+      ? `unknown option '${name}'; known: ${known.join(", ")}`
+      : `unknown option '${name}': it is now ${RENAMED[name]}`;
+  }
+  if (error.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && name !== undefined && OPTIONS[name.slice(2)]) {
+    if (OPTIONS[name.slice(2)].type === "boolean") return `${name} takes no value`;
+    // parseArgs reads `--pairs -3` as a missing value followed by an option.
+    return /ambiguous/.test(error.message)
+      ? `${name} needs a value; write one that starts with '-' as ${name}=-...`
+      : `${name} needs a value`;
+  }
+  const first = error.message.split(/\.\s/)[0];
+  return first.charAt(0).toLowerCase() + first.slice(1);
+}
+
+/** A comma-separated subset of `allowed`, returned in `allowed`'s order and without repeats. */
+function list(value, allowed, noun, fallback = allowed) {
+  if (value === undefined) return [...fallback];
+  const items = value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+  const unknown = items.find((item) => !allowed.includes(item));
+  if (unknown !== undefined) throw new UsageError(`unknown ${noun} '${unknown}'; known: ${allowed.join(", ")}`);
+  if (items.length === 0) throw new UsageError(`no ${noun} given; known: ${allowed.join(", ")}`);
+  return allowed.filter((item) => items.includes(item));
+}
+
+function count(value, fallback, name) {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw new UsageError(`--${name} must be a whole number from 1 up; got '${value}'`);
+  return Number(value);
+}

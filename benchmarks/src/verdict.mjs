@@ -1,0 +1,75 @@
+/**
+ * The issue's targets and the rules that turn a ratio's interval (see interval.mjs) into a
+ * verdict: `met`, `missed`, or `undecided` when the run cannot tell. An undecided cell is not a
+ * pass and not a failure: it asks for more pairs (`--pairs 15` or more), where a single median
+ * used to call noise a regression, or a regression noise.
+ */
+
+/**
+ * The targets, as limits on ours / control; every threshold lives here.
+ * - throughput: `min` is the target, `floor` the lowest the interval may reach for `met`.
+ * - p99, idle and peak memory: `max` is the most ours may be of the control's.
+ */
+export const TARGETS = Object.freeze({
+  throughput: Object.freeze({ min: 0.97, floor: 0.93 }),
+  p99: Object.freeze({ max: 1.05 }),
+  idleMemory: Object.freeze({ max: 1.1 }),
+  peakMemory: Object.freeze({ max: 1.1 }),
+});
+
+/**
+ * Fewer pairs than this give no verdict. With n pairs even the full range of their ratios holds
+ * the true median with a probability of only 1 - 2 / 2^n: 94% from 5 pairs, 88% with 4; the
+ * bootstrap interval of so few pairs is that range, so below 5 it would claim more than it knows.
+ */
+export const MIN_PAIRS = 5;
+
+/**
+ * The pairs to ask for when a cell is undecided. A cell whose pair ratios scatter by 6 points
+ * (standard deviation) has a median interval about 4 points either side from 15 pairs: what it
+ * takes to tell 97% from 93%. A noisier cell stays undecided at 15 and needs more, or a quieter machine.
+ */
+export const SETTLING_PAIRS = 15;
+
+/** @typedef {"met" | "missed" | "undecided"} Verdict */
+
+/**
+ * The throughput verdict, higher is better: `met` when the median ratio is at least 97% and the
+ * interval's lower end above 93%; `missed` when even the upper end is below 97%; else `undecided`.
+ * The point estimate and not the lower end is held to 97%, as the issue states the target: held
+ * to the lower end, 97% would pass only a tcp-echo measurably faster than its control here.
+ * @param {import("./interval.mjs").Interval | undefined} interval
+ * @returns {Verdict}
+ * @example
+ * ```js
+ * assert.equal(throughputVerdict({ n: 15, estimate: 0.99, low: 0.95, high: 1.02 }), "met");
+ * assert.equal(throughputVerdict({ n: 15, estimate: 0.9, low: 0.85, high: 0.96 }), "missed");
+ * ```
+ */
+export function throughputVerdict(interval) {
+  if (interval === undefined || interval.n < MIN_PAIRS) return "undecided";
+  const { min, floor } = TARGETS.throughput;
+  if (interval.estimate >= min && interval.low > floor) return "met";
+  if (interval.high < min) return "missed";
+  return "undecided";
+}
+
+/**
+ * The p99 verdict, lower is better: `met` when the whole interval of the p99 ratio is at or under
+ * 105%, `missed` when the whole interval is over it, else `undecided`. Unlike throughput there is
+ * no second threshold, so the interval alone decides, the same way on both sides.
+ * @param {import("./interval.mjs").Interval | undefined} interval
+ * @returns {Verdict}
+ * @example
+ * ```js
+ * assert.equal(p99Verdict({ n: 15, estimate: 1.01, low: 0.98, high: 1.04 }), "met");
+ * assert.equal(p99Verdict({ n: 15, estimate: 1.01, low: 0.95, high: 1.08 }), "undecided");
+ * ```
+ */
+export function p99Verdict(interval) {
+  if (interval === undefined || interval.n < MIN_PAIRS) return "undecided";
+  const { max } = TARGETS.p99;
+  if (interval.high <= max) return "met";
+  if (interval.low > max) return "missed";
+  return "undecided";
+}

@@ -1,0 +1,82 @@
+import { spawnSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, test } from "vitest";
+import { DEFAULT_PAIRS, parseBenchArgs, UsageError } from "../src/args.mjs";
+import { SCENARIOS } from "../src/scenarios.mjs";
+
+const bench = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "bench.mjs");
+const fails = (argv) => {
+  try {
+    parseBenchArgs(argv);
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    return error.message;
+  }
+  throw new Error(`parseBenchArgs(${JSON.stringify(argv)}) did not throw`);
+};
+
+describe("parseBenchArgs()", () => {
+  test(`runs the whole matrix with ${DEFAULT_PAIRS} pairs by default`, () => {
+    const args = parseBenchArgs([]);
+    expect(args).toMatchObject({ quick: false, pairs: DEFAULT_PAIRS, warmupMs: 1000, durationMs: 3000 });
+    expect(args.runtimes).toEqual(["node", "deno", "bun"]);
+    expect(args.scenarios).toEqual(SCENARIOS);
+    expect(args.servers).toEqual(["ours", "control"]);
+  });
+
+  test("keeps --quick to one short pair of the quick scenarios", () => {
+    const args = parseBenchArgs(["--quick"]);
+    expect(args).toMatchObject({ quick: true, pairs: 1, warmupMs: 200, durationMs: 500 });
+    expect(args.scenarios.map((s) => s.id)).toEqual(["pingpong-64b", "stream-64k-10c"]);
+  });
+
+  test("takes --pairs and filters runtimes and scenarios to one cell", () => {
+    const args = parseBenchArgs(["--runtimes", "deno", "--scenarios", "1k-100c-k16", "--pairs", "15"]);
+    expect(args.pairs).toBe(15);
+    expect(args.runtimes).toEqual(["deno"]);
+    expect(args.scenarios.map((s) => s.id)).toEqual(["1k-100c-k16"]);
+  });
+
+  test("returns filters in the matrix's order, each once, ignoring spaces and empty items", () => {
+    const args = parseBenchArgs(["--runtimes=bun, node,,bun", "--scenarios", "64b-1000c,pingpong-64b"]);
+    expect(args.runtimes).toEqual(["node", "bun"]);
+    expect(args.scenarios.map((s) => s.id)).toEqual(["pingpong-64b", "64b-1000c"]);
+  });
+
+  test("names an unknown scenario, runtime or server and lists the known ones", () => {
+    expect(fails(["--scenarios", "pingpong-64b,x"])).toBe(
+      `unknown scenario 'x'; known: ${SCENARIOS.map((s) => s.id).join(", ")}`,
+    );
+    expect(fails(["--runtimes", "node,workerd"])).toBe("unknown runtime 'workerd'; known: node, deno, bun");
+    expect(fails(["--servers", "theirs"])).toBe("unknown server 'theirs'; known: ours, control");
+  });
+
+  test("refuses a filter that names nothing", () => {
+    expect(fails(["--runtimes", ","])).toBe("no runtime given; known: node, deno, bun");
+  });
+
+  test("refuses a count that is not a whole number from 1 up", () => {
+    for (const bad of ["0", "-3", "1.5", "ten", "", "1e2"])
+      expect(fails([`--pairs=${bad}`])).toBe(`--pairs must be a whole number from 1 up; got '${bad}'`);
+    expect(fails(["--duration-ms", "0"])).toBe("--duration-ms must be a whole number from 1 up; got '0'");
+  });
+
+  test("names an unknown option, a missing value and the old --runs", () => {
+    expect(fails(["--pair", "3"])).toMatch(/^unknown option '--pair'; known: --quick, --pairs, /);
+    expect(fails(["--runs", "3"])).toBe("unknown option '--runs': it is now --pairs");
+    expect(fails(["--pairs"])).toBe("--pairs needs a value");
+    expect(fails(["--pairs", "-3"])).toBe("--pairs needs a value; write one that starts with '-' as --pairs=-...");
+    expect(fails(["--quick=yes"])).toBe("--quick takes no value");
+    expect(fails(["stray"])).toBe("unexpected argument 'stray'");
+  });
+});
+
+describe("bench.mjs with a bad command line", () => {
+  test("prints one line on stderr and exits 2 before running anything", () => {
+    const run = spawnSync(process.execPath, [bench, "--scenarios", "x"], { encoding: "utf8" });
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toBe(`bench: unknown scenario 'x'; known: ${SCENARIOS.map((s) => s.id).join(", ")}\n`);
+  });
+});
