@@ -36,13 +36,6 @@ export type Command =
 
 /**
  * The defaults of {@link CliOptions}, as `--help` prints them.
- *
- * @example The default address
- * ```ts
- * import { DEFAULTS } from "@tcp-echo/cli";
- *
- * console.log(`${DEFAULTS.host}:${DEFAULTS.port}`); // "127.0.0.1:7007"
- * ```
  */
 export const DEFAULTS: CliOptions = {
   host: "127.0.0.1",

@@ -8,13 +8,6 @@ const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
  * @param text The duration as typed.
  * @returns Whole milliseconds, rounded to the nearest.
  * @throws {RangeError} For anything else: a negative number, an unknown unit, an empty string.
- *
- * @example Durations in milliseconds
- * ```ts
- * import { parseDuration } from "@tcp-echo/cli";
- *
- * console.log(parseDuration("30s"), parseDuration("500ms"), parseDuration("2")); // 30000 500 2000
- * ```
  */
 export function parseDuration(text: string): number {
   const match = DURATION.exec(text.trim());
@@ -32,13 +25,6 @@ export function parseDuration(text: string): number {
  *
  * @param ms Milliseconds, 0 or more.
  * @returns The duration as `--help` and the log spell it.
- *
- * @example Round trip with parseDuration
- * ```ts
- * import { formatDuration } from "@tcp-echo/cli";
- *
- * console.log(formatDuration(10_000), formatDuration(1500), formatDuration(0)); // "10s" "1500ms" "0s"
- * ```
  */
 export function formatDuration(ms: number): string {
   if (ms === 0) return "0s";

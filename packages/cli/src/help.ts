@@ -3,13 +3,6 @@ import { formatDuration } from "./duration.ts";
 
 /**
  * The text `tcp-echo --help` prints on stdout.
- *
- * @example Print the help
- * ```ts
- * import { HELP } from "@tcp-echo/cli";
- *
- * console.log(HELP.split("\n")[0]); // "Usage: tcp-echo [options]"
- * ```
  */
 export const HELP: string = `Usage: tcp-echo [options]
 

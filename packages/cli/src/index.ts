@@ -15,10 +15,8 @@
  * @module
  */
 
-export { type CliOptions, type Command, DEFAULTS, type LogFormat, parseCommandLine } from "./args.ts";
-export { formatDuration, parseDuration } from "./duration.ts";
+export { type CliOptions, type Command, type LogFormat, parseCommandLine } from "./args.ts";
 export { describeFailure, type Failure } from "./failure.ts";
-export { HELP } from "./help.ts";
 export { createLogger, formatJson, formatPretty, type LogEvent, type LoggerOptions } from "./log.ts";
 export { main } from "./main.ts";
 export { bunPlatform } from "./platform/bun.ts";
