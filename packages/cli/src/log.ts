@@ -102,7 +102,9 @@ export function formatPretty(event: LogEvent): string {
     case "accept-error":
       return `tcp-echo: cannot accept a connection: ${event.error.message}; still listening`;
     case "shutdown":
-      if (event.phase === "end") return `tcp-echo stopped: ${event.finished} finished, ${event.reset} reset`;
+      if (event.phase === "end") {
+        return `tcp-echo stopped: ${event.idleClosed} idle closed, ${event.finished} finished, ${event.reset} reset`;
+      }
       return `tcp-echo shutting down: ${plural(event.open, "connection")} open, ${
         event.timeout === 0 ? "resetting them now" : `waiting up to ${formatDuration(event.timeout)}`
       }`;

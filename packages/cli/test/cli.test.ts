@@ -177,18 +177,36 @@ describe.concurrent.each(RUNTIMES)("tcp-echo on %s", (runtime) => {
       expect(bytes.equals(payloads[i] ?? Buffer.alloc(0)), `client ${i} got every byte`).toBe(true);
     }
     expect(await server.waitForExit()).toEqual({ code: 0, signal: null });
-    expect(server.lines.at(-1)).toBe("tcp-echo stopped: 20 finished, 0 reset");
+    expect(server.lines.at(-1)).toBe("tcp-echo stopped: 0 idle closed, 20 finished, 0 reset");
   });
 
-  test("SIGINT shuts down too, resetting what is still open at --shutdown-timeout", async () => {
+  test("SIGINT shuts down too, resetting a connection still busy at --shutdown-timeout", async () => {
     const { process: server, port } = await startServer(runtime, ["--port", "0", "--shutdown-timeout", "300ms"]);
     const client = await Client.open(port);
+    // A client that sends and never reads keeps its echo in flight: never idle, so reset at the deadline.
+    client.socket.pause();
+    client.send(randomBytes(8 * 1024 * 1024));
     await server.waitForLine(/^open #1 /);
     server.signal("SIGINT");
     await server.waitForLine(/^tcp-echo shutting down: 1 connection open, waiting up to 300ms$/);
     expect(await server.waitForExit(5000)).toEqual({ code: 0, signal: null });
-    expect(server.lines.at(-1)).toBe("tcp-echo stopped: 0 finished, 1 reset");
-    await withDeadline(client.ended, 5000, "the open connection to be closed");
+    expect(server.lines.at(-1)).toBe("tcp-echo stopped: 0 idle closed, 0 finished, 1 reset");
+    client.destroy();
+  });
+
+  test("Ctrl-C with an idle client connected closes it with a FIN and exits 0 within a second", async () => {
+    const { process: server, port } = await startServer(runtime, ["--port", "0"]);
+    const client = await Client.open(port);
+    client.send("ping");
+    await client.waitForBytes(4);
+    const started = performance.now();
+    server.signal("SIGINT");
+    expect(await server.waitForExit(5000)).toEqual({ code: 0, signal: null });
+    const elapsed = performance.now() - started;
+    await withDeadline(client.ended, 1000, "the idle connection to be closed");
+    expect(client.received.toString()).toBe("ping");
+    expect(server.lines.at(-1)).toBe("tcp-echo stopped: 1 idle closed, 0 finished, 0 reset");
+    expect(elapsed, "milliseconds from SIGINT to exit").toBeLessThan(1000);
   });
 
   test.each([
@@ -291,7 +309,7 @@ describe.concurrent.each(RUNTIMES)("tcp-echo on %s", (runtime) => {
     expect(server.lines.map((line) => line.replace(/\d+/g, "N"))).toEqual([
       `tcp-echo listening on N.N.N.N:N (${runtime} N.N.N)`,
       "tcp-echo shutting down: N connections open, waiting up to Ns",
-      "tcp-echo stopped: N finished, N reset",
+      "tcp-echo stopped: N idle closed, N finished, N reset",
     ]);
   });
 });

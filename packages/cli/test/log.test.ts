@@ -34,7 +34,7 @@ describe("formatPretty", () => {
       { type: "accept-error", error: new Error("EMFILE") },
       { type: "shutdown", phase: "begin", open: 20, timeout: 10_000 },
       { type: "shutdown", phase: "begin", open: 1, timeout: 0 },
-      { type: "shutdown", phase: "end", finished: 19, reset: 1 },
+      { type: "shutdown", phase: "end", idleClosed: 2, finished: 19, reset: 1 },
       { type: "error", message: "Cannot listen on 127.0.0.1:7007: address already in use", code: "EADDRINUSE" },
       { type: "exit", signal: "SIGINT", code: 130 },
     ];
@@ -46,7 +46,7 @@ describe("formatPretty", () => {
       "tcp-echo: cannot accept a connection: EMFILE; still listening",
       "tcp-echo shutting down: 20 connections open, waiting up to 10s",
       "tcp-echo shutting down: 1 connection open, resetting them now",
-      "tcp-echo stopped: 19 finished, 1 reset",
+      "tcp-echo stopped: 2 idle closed, 19 finished, 1 reset",
       "tcp-echo: Cannot listen on 127.0.0.1:7007: address already in use",
       "tcp-echo: second SIGINT, exiting now with code 130",
     ]);

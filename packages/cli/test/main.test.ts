@@ -120,7 +120,7 @@ describe("main", () => {
     client.send("def");
     expect((await client.finish()).toString()).toBe("abcdef");
     expect(await exit).toBe(0);
-    expect(platform.stderrText).toMatch(/tcp-echo stopped: 1 finished, 0 reset\n$/);
+    expect(platform.stderrText).toMatch(/tcp-echo stopped: 0 idle closed, 1 finished, 0 reset\n$/);
   });
 
   test("a second signal returns 130 for SIGINT without waiting for connections", async () => {

@@ -20,6 +20,7 @@
 import type { SocketAddress } from "./address.ts";
 import { type CloseReason, type Connection, type ConnectionOwner, SocketConnection } from "./connection.ts";
 import { ListenerClosedError, ListenerStateError } from "./errors.ts";
+import { closeIdleOnShutdown } from "./silence.ts";
 import { timers } from "./timers.ts";
 import type { RuntimeInfo } from "./transport/capability.ts";
 import { rejectUnknownOptions, requireCapability } from "./transport/options.ts";
@@ -61,12 +62,21 @@ const LISTEN_OPTIONS: readonly (keyof ListenOptions)[] = [
 export interface ShutdownOptions {
   /** Milliseconds to wait for open connections to close before resetting them. Default: no limit. */
   readonly timeout?: number;
+  /**
+   * Close each connection with nothing in flight (nothing unsent, nothing received for this
+   * many milliseconds) with a FIN, rather than wait for it: an idle echo connection loses
+   * nothing. A busy one is closed as soon as it goes idle. Default 250; 0 waits for every
+   * connection to end by itself.
+   */
+  readonly quietPeriod?: number;
   /** The close reason given to the connections reset at the deadline. Default `"shutdown"`. */
   readonly reason?: CloseReason;
 }
 
 /** What a shutdown did. */
 export interface ShutdownResult {
+  /** Connections closed because they had nothing in flight (see `quietPeriod`). */
+  readonly idleClosed: number;
   /** Connections that closed by themselves within the timeout. */
   readonly finished: number;
   /** Connections still open at the timeout, which were reset. */
@@ -75,6 +85,8 @@ export interface ShutdownResult {
 
 const DEFAULT_BACKLOG = 511;
 const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
+/** Long enough for a reply already on its way across a LAN to arrive; short enough for Ctrl-C. */
+const DEFAULT_QUIET_PERIOD = 250;
 
 /**
  * A listener over any stream transport. Make one with {@link createListener}.
@@ -241,18 +253,35 @@ export class Listener<B extends object = object, A extends SocketAddress = Socke
   }
 
   /**
-   * Graceful shutdown: `close()`, then wait up to `timeout` ms for open connections to finish,
-   * then reset the rest. `timeout: 0` resets them at once.
+   * Graceful shutdown: `close()`; then close each idle connection (nothing in flight for
+   * `quietPeriod` ms) with a FIN, and each busy one as soon as it goes idle; wait up to `timeout`
+   * ms for the rest, then reset them. `timeout: 0` resets them at once.
    */
   async shutdown(options: ShutdownOptions = {}): Promise<ShutdownResult> {
+    const timeout = options.timeout ?? Number.POSITIVE_INFINITY;
+    const quietPeriod = options.quietPeriod ?? DEFAULT_QUIET_PERIOD;
+    if (!(quietPeriod >= 0)) throw new RangeError(`Cannot shut down: quietPeriod ${quietPeriod} must be 0 or more`);
+    const idle = new Set<Connection>();
+    const idleCloser =
+      quietPeriod > 0 && timeout > 0
+        ? closeIdleOnShutdown(
+            quietPeriod,
+            () => this.#connections.values(),
+            (connection) => idle.add(connection),
+          )
+        : undefined;
     await this.close();
     const open = this.#connections.size;
-    const timeout = options.timeout ?? Number.POSITIVE_INFINITY;
     if (open > 0 && timeout > 0) await this.#emptied(timeout);
+    idleCloser?.stop();
     const reset = this.#connections.size;
+    let idleClosed = idle.size;
     const reason = options.reason ?? "shutdown";
-    for (const connection of [...this.#connections]) connection.reset(reason);
-    return { finished: open - reset, reset };
+    for (const connection of [...this.#connections]) {
+      if (idle.has(connection)) idleClosed--;
+      connection.reset(reason);
+    }
+    return { idleClosed, finished: open - reset - idleClosed, reset };
   }
 
   /** `shutdown({ timeout: 0 })`: what `await using` calls at the end of the scope. */

@@ -9,8 +9,8 @@
 import type { SocketAddress } from "./address.ts";
 import type { CloseReason, Connection, ConnectionHandler } from "./connection.ts";
 import { echoHandler } from "./echo.ts";
-import { IdleSweeper } from "./idle.ts";
 import { createListener, type ListenOptions, type ShutdownOptions, type ShutdownResult } from "./listener.ts";
+import { closeIdleConnections } from "./silence.ts";
 import type { RuntimeInfo } from "./transport/capability.ts";
 import type { StreamTransport } from "./transport/stream.ts";
 
@@ -76,7 +76,7 @@ export type ServerEvent<A extends SocketAddress = SocketAddress> =
   | { readonly type: "reject"; readonly remote: A; readonly reason: "max-connections"; readonly limit: number }
   | { readonly type: "accept-error"; readonly error: Error }
   | { readonly type: "shutdown"; readonly phase: "begin"; readonly open: number; readonly timeout: number }
-  | { readonly type: "shutdown"; readonly phase: "end"; readonly finished: number; readonly reset: number };
+  | ({ readonly type: "shutdown"; readonly phase: "end" } & ShutdownResult);
 
 /**
  * A running server. Stop it with `shutdown()` (graceful) or `close()` (stop accepting only).
@@ -92,7 +92,10 @@ export interface Server<A extends SocketAddress = SocketAddress> extends AsyncDi
   readonly connectionCount: number;
   /** Stop accepting; open connections go on. */
   close(): Promise<void>;
-  /** Stop accepting, wait up to `timeout` ms for connections to finish, reset the rest. */
+  /**
+   * Stop accepting; close idle connections at once and busy ones as each goes idle; reset what
+   * is still open after `timeout` ms, as `Listener.shutdown()` does.
+   */
   shutdown(options?: ShutdownOptions): Promise<ShutdownResult>;
 }
 
@@ -159,14 +162,8 @@ export async function serve<B extends object, A extends SocketAddress>(
       : { onAcceptError: (error) => emitAcceptError({ type: "accept-error", error }) }),
   });
 
-  const sweeper =
-    idleTimeout > 0
-      ? new IdleSweeper(
-          idleTimeout,
-          () => listener.connections(),
-          (connection) => connection.close("idle-timeout"),
-        )
-      : undefined;
+  const connections = () => listener.connections();
+  const idleSweeper = idleTimeout > 0 ? closeIdleConnections(idleTimeout, connections) : undefined;
 
   wanted("listening")?.({ type: "listening", address, runtime: transport.runtime });
 
@@ -188,8 +185,8 @@ export async function serve<B extends object, A extends SocketAddress>(
       const timeout = shutdownOptions.timeout ?? Number.POSITIVE_INFINITY;
       const emitShutdown = wanted("shutdown");
       emitShutdown?.({ type: "shutdown", phase: "begin", open: listener.connectionCount, timeout });
-      stopping = listener.shutdown({ timeout }).then((result) => {
-        sweeper?.stop();
+      stopping = listener.shutdown(shutdownOptions).then((result) => {
+        idleSweeper?.stop();
         emitShutdown?.({ type: "shutdown", phase: "end", ...result });
         return result;
       });

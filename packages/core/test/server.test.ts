@@ -108,8 +108,56 @@ describe("serve", () => {
     finishing.events.onEnd();
     finishing.finishClose();
     await vi.advanceTimersByTimeAsync(500);
-    expect(await done).toEqual({ finished: 1, reset: 1 });
-    expect(stuck.state).toBe("reset");
+    expect(await done).toEqual({ idleClosed: 0, finished: 1, reset: 1 });
+    expect(stuck.calls).toEqual(["close", "reset"]);
+  });
+
+  it("closes an idle connection with a FIN after the quiet period instead of waiting for the timeout", async () => {
+    vi.useFakeTimers();
+    const transport = new FakeTransport();
+    const events: ServerEvent[] = [];
+    const server = await serve(transport, { port: 7007, onEvent: (event) => events.push(event) });
+    const idle = transport.connect();
+    idle.receive("echoed already");
+    const done = server.shutdown({ timeout: 10_000 });
+    await vi.advanceTimersByTimeAsync(249);
+    expect(idle.calls).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(idle.calls).toEqual(["close"]);
+    idle.finishClose();
+    expect(await done).toEqual({ idleClosed: 1, finished: 0, reset: 0 });
+    expect(events.find((event) => event.type === "close")).toMatchObject({ reason: "shutdown-idle" });
+    expect(events.at(-1)).toEqual({ type: "shutdown", phase: "end", idleClosed: 1, finished: 0, reset: 0 });
+  });
+
+  it("leaves a connection with bytes in flight open until they are sent and it goes quiet", async () => {
+    vi.useFakeTimers();
+    const transport = new FakeTransport();
+    const server = await serve(transport, { port: 7007 });
+    const busy = transport.connect();
+    busy.full = true;
+    busy.receive("not sent yet");
+    const done = server.shutdown({ timeout: 10_000 });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(busy.calls).toEqual([]);
+    busy.full = false;
+    busy.events.onWritable();
+    expect(busy.text()).toBe("not sent yet");
+    await vi.advanceTimersByTimeAsync(250);
+    expect(busy.calls).toEqual(["close"]);
+    busy.finishClose();
+    expect(await done).toEqual({ idleClosed: 1, finished: 0, reset: 0 });
+  });
+
+  it("with quietPeriod 0 waits for every connection to end by itself", async () => {
+    vi.useFakeTimers();
+    const transport = new FakeTransport();
+    const server = await serve(transport, { port: 7007 });
+    const idle = transport.connect();
+    const done = server.shutdown({ timeout: 1000, quietPeriod: 0 });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(await done).toEqual({ idleClosed: 0, finished: 0, reset: 1 });
+    expect(idle.calls).toEqual(["reset"]);
   });
 
   it("passes the transport's listen error through unchanged", async () => {
