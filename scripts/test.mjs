@@ -4,7 +4,8 @@
  * purity, package checks (publint, attw, JSR dry run, doc lint), unit tests, the conformance
  * suite inside Node, Deno and Bun, the conformance table (docs/conformance.md, which must be
  * committed up to date), the conformance bin against the real entrypoints and socat, the packed
- * tarballs on every runtime, then the packages' own tests (CLI processes, server, benchmark smoke).
+ * tarballs on every runtime, the examples on every runtime, then the packages' own tests (CLI
+ * processes, server, benchmark smoke).
  * Prints a summary with each runtime's pass, fail and skip counts; exits 1 when any step failed.
  *
  *   npm test                    everything
@@ -73,6 +74,13 @@ const steps = [
     title: "packed tarballs on node, deno, bun",
     cmd: process.execPath,
     args: ["scripts/pack-smoke.mjs"],
+  },
+  { id: "examples", title: "examples type-check (tsc)", cmd: bin("tsc"), args: ["-p", "examples"] },
+  {
+    id: "examples",
+    title: "examples on node, deno, bun",
+    cmd: process.execPath,
+    args: ["examples/per-client-limit/check.mjs"],
   },
   ...workspaceTests(),
 ];

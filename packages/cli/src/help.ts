@@ -12,12 +12,12 @@ Options:
   --host <host>                 IP address, 'localhost' or '' for all interfaces
                                 (env HOST, default ${DEFAULTS.host})
   --port <port>                 0 to 65535; 0 picks a free port (env PORT, default ${DEFAULTS.port})
-  --backlog <n>                 Queue of connections not yet accepted (default 511; Bun: its own)
-  --reuse-address               Set SO_REUSEADDR (the default); --no-reuse-address leaves it off
+  --backlog <n>                 Queue of connections not yet accepted (default 511; Bun cannot set it)
+  --reuse-address               Set SO_REUSEADDR (the default; no runtime can leave it off)
   --max-connections <n>         Connections open at once; more are closed at once (default: no limit)
   --idle-timeout <duration>     Close connections silent this long (default 0: never)
-  --shutdown-timeout <duration> On SIGINT or SIGTERM, wait this long for connections to finish,
-                                then reset them (default ${formatDuration(DEFAULTS.shutdownTimeout)}; 0 resets at once)
+  --shutdown-timeout <duration> On SIGINT or SIGTERM, close idle connections at once, wait this
+                                long for busy ones, then reset them (default ${formatDuration(DEFAULTS.shutdownTimeout)}; 0 resets at once)
   --log-format <format>         pretty or json (default ${DEFAULTS.logFormat})
   --quiet                       Leave out the per-connection events (open, close, reject)
   -h, --help                    Print this help and exit

@@ -186,6 +186,8 @@ export class AddressNotAvailableError extends TcpEchoError {
 export class UnknownOptionError extends TcpEchoError {
   /** The key nothing reads. */
   readonly option: string;
+  /** The keys that are read there. */
+  readonly known: readonly string[];
   /**
    * Creates the error for an options key nothing reads.
    *
@@ -196,6 +198,7 @@ export class UnknownOptionError extends TcpEchoError {
   constructor(action: string, option: string, known: readonly string[]) {
     super("ERR_UNKNOWN_OPTION", `Cannot ${action}: unknown option '${option}' (known: ${known.join(", ")})`);
     this.option = option;
+    this.known = known;
   }
 }
 

@@ -9,6 +9,7 @@
 import type { SocketAddress } from "./address.ts";
 import type { CloseReason, Connection, ConnectionHandler } from "./connection.ts";
 import { echoHandler } from "./echo.ts";
+import { UnknownOptionError } from "./errors.ts";
 import { createListener, type ListenOptions, type ShutdownOptions, type ShutdownResult } from "./listener.ts";
 import { closeIdleConnections } from "./silence.ts";
 import type { RuntimeInfo } from "./transport/capability.ts";
@@ -139,7 +140,13 @@ export async function serve<B extends object, A extends SocketAddress>(
   if (!(idleTimeout >= 0)) throw new RangeError(`Cannot serve: idleTimeout ${idleTimeout} must be 0 or more`);
 
   const listener = createListener(transport);
-  listener.bind(bind);
+  try {
+    listener.bind(bind);
+  } catch (error) {
+    // The transport knows only its own keys: name serve()'s as well.
+    if (!(error instanceof UnknownOptionError)) throw error;
+    throw new UnknownOptionError("serve", error.option, [...error.known, ...SERVER_OPTIONS]);
+  }
   const address = await listener.listen({
     ...(policy.backlog === undefined ? {} : { backlog: policy.backlog }),
     ...(policy.highWaterMark === undefined ? {} : { highWaterMark: policy.highWaterMark }),

@@ -180,7 +180,8 @@ describe("serve", () => {
   it("rejects an option nothing reads, naming it, before listening", async () => {
     const transport = new FakeTransport();
     await expect(serve(transport, { port: 7007, prot: 7 } as never)).rejects.toThrow(
-      "Cannot bind: unknown option 'prot' (known: host, port, reuseAddress, family)",
+      "Cannot serve: unknown option 'prot' (known: host, port, reuseAddress, family, backlog, highWaterMark, " +
+        "handler, maxConnections, idleTimeout, onEvent, events, signal)",
     );
     expect(transport.requests).toEqual([]);
   });
