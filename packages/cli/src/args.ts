@@ -8,7 +8,7 @@ export type LogFormat = "pretty" | "json";
 
 /** What the command line asks the server for, validated, with the defaults filled in. */
 export interface CliOptions {
-  /** `''` (all interfaces), `localhost` or an IP literal; brackets around IPv6 are allowed. */
+  /** `''` (all interfaces), `localhost`, an IP literal (brackets around IPv6 allowed) or a host name to resolve. */
   readonly host: string;
   /** 0 to 65535; 0 asks for a free port. */
   readonly port: number;
@@ -147,11 +147,29 @@ function isBooleanFlag(name: string): name is BooleanFlag {
   return (BOOLEAN_FLAGS as readonly string[]).includes(name);
 }
 
+// RFC 1123 labels; the last one is not all digits, so 256.1.1.1 is a bad address, not a name.
+const HOST_NAME =
+  /^(?=.{1,253}\.?$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*(?!\d+\.?$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.?$/i;
+
 function host(value: string | undefined, source: string): string | undefined {
   if (value === undefined) return undefined;
   const bare = value.startsWith("[") && value.endsWith("]") ? value.slice(1, -1) : value;
-  if (bare === "" || bare.toLowerCase() === "localhost" || isIPv4(bare) || isIPv6(bare)) return value;
-  throw new UsageError(`invalid ${source} '${value}': use an IP address, 'localhost' or '' (all interfaces)`);
+  if (bare === "" || isIPv4(bare) || isIPv6(bare) || HOST_NAME.test(bare)) return value;
+  throw new UsageError(
+    `invalid ${source} '${value}': use an IP address, a host name, 'localhost' or '' (all interfaces)`,
+  );
+}
+
+/**
+ * Whether `host` is a name to resolve before binding: not `''`, `localhost` or an IP literal,
+ * which the core binds as they are.
+ *
+ * @param host The host as given.
+ * @returns True for a host name.
+ */
+export function isHostName(host: string): boolean {
+  const bare = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+  return bare !== "" && bare.toLowerCase() !== "localhost" && !isIPv4(bare) && !isIPv6(bare);
 }
 
 function port(value: string | undefined, source: string): number | undefined {

@@ -9,7 +9,7 @@ export const HELP: string = `Usage: tcp-echo [options]
 An RFC 862 echo server: every byte a client sends comes back. Runs on Node.js, Deno and Bun.
 
 Options:
-  --host <host>                 IP address, 'localhost' or '' for all interfaces
+  --host <host>                 IP address, host name, 'localhost' or '' for all interfaces
                                 (env HOST, default ${DEFAULTS.host})
   --port <port>                 0 to 65535; 0 picks a free port (env PORT, default ${DEFAULTS.port})
   --backlog <n>                 Queue of connections not yet accepted (default 511; Bun cannot set it)

@@ -1,5 +1,5 @@
 import { type Server, serve, type TcpTransport } from "@tcp-echo/core";
-import { type CliOptions, parseCommandLine } from "./args.ts";
+import { type CliOptions, isHostName, parseCommandLine } from "./args.ts";
 import { describeFailure, type Failure } from "./failure.ts";
 import { HELP } from "./help.ts";
 import { createLogger, type LogEvent, loggedEvents } from "./log.ts";
@@ -85,7 +85,8 @@ async function run(platform: Platform, transport: TcpTransport, options: CliOpti
   platform.onSignal("SIGTERM", () => stop("SIGTERM"));
 
   try {
-    const bind = { host: options.host, port: options.port, reuseAddress: options.reuseAddress };
+    const host = isHostName(options.host) ? await resolve(platform, options.host) : options.host;
+    const bind = { host, port: options.port, reuseAddress: options.reuseAddress };
     // Validates the address and options before the permission check, which needs it resolved.
     const denied = platform.listenDenied(transport.bind(bind).description);
     if (denied !== undefined) return fail(log, { message: denied, code: "EPERM", exitCode: 1 });
@@ -102,6 +103,19 @@ async function run(platform: Platform, transport: TcpTransport, options: CliOpti
   }
   if (stopping) void shutdown(server);
   return stopped;
+}
+
+/** The address `name` resolves to, with the runtime's resolver. */
+async function resolve(platform: Platform, name: string): Promise<string> {
+  try {
+    return await platform.lookup(name);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const reason = typeof code === "string" ? code : error instanceof Error ? error.message : String(error);
+    throw new Error(`Cannot resolve host '${name}' (${reason}); pass an IP address or a name this machine resolves`, {
+      cause: error,
+    });
+  }
 }
 
 function fail(log: (event: LogEvent) => void, failure: Failure): number {

@@ -22,6 +22,7 @@ export type Signal = "SIGINT" | "SIGTERM";
  *   onSignal: () => {},
  *   exit: (code) => { throw new Error(`exit ${code}`); },
  *   listenDenied: () => undefined,
+ *   lookup: () => Promise.reject(new Error("no resolver in this test")),
  * };
  * console.log(await main(platform, tcp()), output); // 0 "tcp-echo 0.1.0 (test 0.0.0)\n"
  * ```
@@ -47,4 +48,9 @@ export interface Platform {
    * runtime that asks for permissions (Deno) never prompts.
    */
   listenDenied(address: string): string | undefined;
+  /**
+   * Resolves a host name to one IP address with the runtime's resolver; rejects when it does not
+   * resolve.
+   */
+  lookup(host: string): Promise<string>;
 }

@@ -93,8 +93,18 @@ describe("parseCommandLine", () => {
     [["--port=abc"], "invalid --port 'abc': expected a whole number from 0 to 65535"],
     [["--port=1.5"], "invalid --port '1.5': expected a whole number from 0 to 65535"],
     [["--port="], "invalid --port '': expected a whole number from 0 to 65535"],
-    [["--host", "example.com"], "invalid --host 'example.com': use an IP address, 'localhost' or '' (all interfaces)"],
-    [["--host", "256.1.1.1"], "invalid --host '256.1.1.1': use an IP address, 'localhost' or '' (all interfaces)"],
+    [
+      ["--host", "bad_host"],
+      "invalid --host 'bad_host': use an IP address, a host name, 'localhost' or '' (all interfaces)",
+    ],
+    [
+      ["--host", "-x.example"],
+      "invalid --host '-x.example': use an IP address, a host name, 'localhost' or '' (all interfaces)",
+    ],
+    [
+      ["--host", "256.1.1.1"],
+      "invalid --host '256.1.1.1': use an IP address, a host name, 'localhost' or '' (all interfaces)",
+    ],
     [["--bogus"], "unknown option '--bogus'"],
     [["-x"], "unknown option '-x'"],
     [["serve"], "unexpected argument 'serve'"],
@@ -113,8 +123,8 @@ describe("parseCommandLine", () => {
     expect(usageError([], { PORT: "abc" })).toBe(
       "invalid PORT environment variable 'abc': expected a whole number from 0 to 65535",
     );
-    expect(usageError([], { HOST: "nope" })).toBe(
-      "invalid HOST environment variable 'nope': use an IP address, 'localhost' or '' (all interfaces)",
+    expect(usageError([], { HOST: "no pe" })).toBe(
+      "invalid HOST environment variable 'no pe': use an IP address, a host name, 'localhost' or '' (all interfaces)",
     );
   });
 });

@@ -3,6 +3,7 @@
 // packages/cli/dist, which Deno and Bun load through node_modules.
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:net";
+import { hostname } from "node:os";
 import { afterAll, describe, expect, test } from "vitest";
 import { Client, connectError } from "./helpers/client.ts";
 import { withDeadline } from "./helpers/deadline.ts";
@@ -71,7 +72,10 @@ describe.concurrent.each(RUNTIMES)("tcp-echo on %s", (runtime) => {
     [["--port", "70000"], "invalid --port '70000': expected a whole number from 0 to 65535"],
     [["--port", "-1"], "invalid --port '-1': expected a whole number from 0 to 65535"],
     [["--port=abc"], "invalid --port 'abc': expected a whole number from 0 to 65535"],
-    [["--host", "not-an-ip"], "invalid --host 'not-an-ip': use an IP address, 'localhost' or '' (all interfaces)"],
+    [
+      ["--host", "not an ip"],
+      "invalid --host 'not an ip': use an IP address, a host name, 'localhost' or '' (all interfaces)",
+    ],
     [["--frobnicate"], "unknown option '--frobnicate'"],
     [["--idle-timeout", "5x"], "invalid --idle-timeout '5x': expected a duration such as 500ms, 30s, 2m or 1h"],
     [["--max-connections", "0"], "invalid --max-connections '0': expected a whole number of 1 or more"],
@@ -114,6 +118,28 @@ describe.concurrent.each(RUNTIMES)("tcp-echo on %s", (runtime) => {
     } finally {
       taken.close();
     }
+  });
+
+  test("--host takes a host name and listens on the address the runtime's resolver gives", async () => {
+    // This machine's own name, as `--host $(hostname)` would pass it; /etc/hosts maps it to 127.0.0.1.
+    const { process: server, port, startupLine } = await startServer(runtime, ["--host", hostname(), "--port", "0"]);
+    expect(startupLine).toMatch(/^tcp-echo listening on 127\.0\.0\.1:\d+ /);
+    const client = await Client.open(port);
+    client.send("named");
+    expect((await client.finish()).toString()).toBe("named");
+    server.signal("SIGTERM");
+    expect((await server.waitForExit()).code).toBe(0);
+  });
+
+  test("a host name that does not resolve prints one line naming it and exits 1", async () => {
+    // .invalid never resolves (RFC 6761).
+    expect(await runToExit(runtime, ["--host", "nope.invalid", "--port", "0"])).toEqual({
+      code: 1,
+      signal: null,
+      stdout: "",
+      stderr:
+        "tcp-echo: Cannot resolve host 'nope.invalid' (ENOTFOUND); pass an IP address or a name this machine resolves\n",
+    });
   });
 
   test("--no-reuse-address, which no runtime can honour, prints one line naming why and exits 1", async () => {

@@ -37,6 +37,9 @@ class FakePlatform implements Platform {
   exit(code: number): never {
     throw new Error(`exit(${code}) is the caller's job`);
   }
+  lookup(host: string): Promise<string> {
+    return Promise.reject(Object.assign(new Error(`no resolver in this test for ${host}`), { code: "ENOTFOUND" }));
+  }
   listenDenied(): string | undefined {
     return this.denied;
   }

@@ -1,4 +1,5 @@
 import type { Platform } from "../platform.ts";
+import { lookupHost } from "./lookup.ts";
 
 type PermissionDescriptor = { name: "env"; variable: string } | { name: "net"; host: string };
 
@@ -55,5 +56,6 @@ export function denoPlatform(): Platform {
       const host = address.replace(/:0$/, "");
       return `Cannot listen on ${address}: Deno has no network permission; run with --allow-net or --allow-net=${host}`;
     },
+    lookup: lookupHost,
   };
 }

@@ -1,5 +1,6 @@
 import type { RuntimeInfo } from "@tcp-echo/core";
 import type { Platform } from "../platform.ts";
+import { lookupHost } from "./lookup.ts";
 
 // Node.js and Bun share node:process; writes to pipes, files and terminals are synchronous on
 // Linux and macOS, so what is written before exit() is never lost. This is the global `process`
@@ -15,5 +16,6 @@ export function processPlatform(runtime: RuntimeInfo): Platform {
     onSignal: (signal, listener) => void process.on(signal, listener),
     exit: (code) => process.exit(code),
     listenDenied: () => undefined,
+    lookup: lookupHost,
   };
 }
