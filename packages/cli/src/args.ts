@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { isIPv4, isIPv6 } from "@tcp-echo/core";
 import { parseDuration } from "./duration.ts";
+import { checkGreeting } from "./greeting.ts";
 import { UsageError } from "./usage-error.ts";
 
 /** How the log is written: one readable line per event, or one JSON object per line. */
@@ -26,6 +27,8 @@ export interface CliOptions {
   readonly logFormat: LogFormat;
   /** Leave out the per-connection events (open, close, reject). */
   readonly quiet: boolean;
+  /** Text sent once when a connection opens, with `{host}`, `{pid}`, `{runtime}`, `{pod}`; undefined sends none. */
+  readonly greeting: string | undefined;
 }
 
 /** What to do: print help, print the version, or serve. */
@@ -47,6 +50,7 @@ export const DEFAULTS: CliOptions = {
   shutdownTimeout: 10_000,
   logFormat: "pretty",
   quiet: false,
+  greeting: undefined,
 };
 
 const STRING_FLAGS = [
@@ -57,6 +61,7 @@ const STRING_FLAGS = [
   "idle-timeout",
   "shutdown-timeout",
   "log-format",
+  "greeting",
 ] as const;
 const BOOLEAN_FLAGS = ["reuse-address", "no-reuse-address", "quiet", "help", "version"] as const;
 type StringFlag = (typeof STRING_FLAGS)[number];
@@ -135,8 +140,13 @@ export function parseCommandLine(args: readonly string[], env: (name: string) =>
       shutdownTimeout: duration(strings.get("shutdown-timeout"), "--shutdown-timeout") ?? DEFAULTS.shutdownTimeout,
       logFormat: logFormat(strings.get("log-format")) ?? DEFAULTS.logFormat,
       quiet: booleans.has("quiet"),
+      greeting: greeting(strings.get("greeting")),
     },
   };
+}
+
+function greeting(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : checkGreeting(value, "--greeting");
 }
 
 function isStringFlag(name: string): name is StringFlag {

@@ -18,6 +18,8 @@ Options:
   --idle-timeout <duration>     Close connections silent this long (default 0: never)
   --shutdown-timeout <duration> On SIGINT or SIGTERM, close idle connections at once, wait this
                                 long for busy ones, then reset them (default ${formatDuration(DEFAULTS.shutdownTimeout)}; 0 resets at once)
+  --greeting <text>             Send this once when a connection opens: not strict RFC 862.
+                                {host}, {pid}, {runtime}, {pod} (POD_NAME, else the host) and \\n
   --log-format <format>         pretty or json (default ${DEFAULTS.logFormat})
   --quiet                       Leave out the per-connection events (open, close, reject)
   -h, --help                    Print this help and exit

@@ -1,6 +1,7 @@
 import { type Server, serve, type TcpTransport } from "@tcp-echo/core";
 import { type CliOptions, isHostName, parseCommandLine } from "./args.ts";
 import { describeFailure, type Failure } from "./failure.ts";
+import { expandGreeting, needsHostName } from "./greeting.ts";
 import { HELP } from "./help.ts";
 import { createLogger, type LogEvent, loggedEvents } from "./log.ts";
 import type { Platform, Signal } from "./platform.ts";
@@ -90,8 +91,10 @@ async function run(platform: Platform, transport: TcpTransport, options: CliOpti
     // Validates the address and options before the permission check, which needs it resolved.
     const denied = platform.listenDenied(transport.bind(bind).description);
     if (denied !== undefined) return fail(log, { message: denied, code: "EPERM", exitCode: 1 });
+    const greeting = options.greeting === undefined ? undefined : greetingBytes(platform, options.greeting);
     server = await serve(transport, {
       ...bind,
+      ...(greeting === undefined ? {} : { greeting }),
       backlog: options.backlog,
       maxConnections: options.maxConnections,
       idleTimeout: options.idleTimeout,
@@ -103,6 +106,14 @@ async function run(platform: Platform, transport: TcpTransport, options: CliOpti
   }
   if (stopping) void shutdown(server);
   return stopped;
+}
+
+/** The greeting to send each connection, its placeholders filled in from the process. */
+function greetingBytes(platform: Platform, template: string): Uint8Array {
+  const host = needsHostName(template) ? platform.hostname() : "";
+  const runtime = `${platform.runtime.name} ${platform.runtime.version}`;
+  const text = expandGreeting(template, { host, pid: platform.pid, runtime, pod: platform.env("POD_NAME") ?? host });
+  return new TextEncoder().encode(text);
 }
 
 /** The address `name` resolves to, with the runtime's resolver. */

@@ -23,6 +23,8 @@ export type Signal = "SIGINT" | "SIGTERM";
  *   exit: (code) => { throw new Error(`exit ${code}`); },
  *   listenDenied: () => undefined,
  *   lookup: () => Promise.reject(new Error("no resolver in this test")),
+ *   pid: 1,
+ *   hostname: () => "test-host",
  * };
  * console.log(await main(platform, tcp()), output); // 0 "tcp-echo 0.1.0 (test 0.0.0)\n"
  * ```
@@ -48,6 +50,13 @@ export interface Platform {
    * runtime that asks for permissions (Deno) never prompts.
    */
   listenDenied(address: string): string | undefined;
+  /** The process id, for a greeting's `{pid}`. */
+  readonly pid: number;
+  /**
+   * The machine's host name, for a greeting's `{host}` and `{pid}`.
+   * @throws {Error} When the runtime may not read it, naming the permission to grant.
+   */
+  hostname(): string;
   /**
    * Resolves a host name to one IP address with the runtime's resolver; rejects when it does not
    * resolve.

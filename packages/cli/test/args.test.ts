@@ -115,6 +115,10 @@ describe("parseCommandLine", () => {
     [["--max-connections", "0"], "invalid --max-connections '0': expected a whole number of 1 or more"],
     [["--backlog", "many"], "invalid --backlog 'many': expected a whole number of 0 or more"],
     [["--log-format", "xml"], "invalid --log-format 'xml': expected pretty or json"],
+    [
+      ["--greeting", "hi {name}"],
+      "invalid --greeting: unknown placeholder {name}; known: {host}, {pid}, {runtime}, {pod}",
+    ],
   ])("%j is a usage error", (args, message) => {
     expect(usageError(args)).toBe(message);
   });

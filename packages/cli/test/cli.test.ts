@@ -142,6 +142,24 @@ describe.concurrent.each(RUNTIMES)("tcp-echo on %s", (runtime) => {
     });
   });
 
+  test("--greeting sends its text once when a connection opens, placeholders filled in, then echoes", async () => {
+    const version = await runToExit(runtime, ["--version"]);
+    const name = /\((\S+ \S+)\)\n$/.exec(version.stdout)?.[1];
+    const { process: server, port } = await startServer(runtime, [
+      "--port",
+      "0",
+      "--greeting",
+      "hi from {runtime} #{pid}\\n",
+    ]);
+    const expected = `hi from ${name} #${server.pid}\n`;
+    const client = await Client.open(port);
+    expect((await client.waitForBytes(expected.length)).toString()).toBe(expected);
+    client.send("ping");
+    expect((await client.finish()).toString()).toBe(`${expected}ping`);
+    server.signal("SIGTERM");
+    expect((await server.waitForExit()).code).toBe(0);
+  });
+
   test("--no-reuse-address, which no runtime can honour, prints one line naming why and exits 1", async () => {
     const result = await runToExit(runtime, ["--no-reuse-address", "--port", "0"]);
     expect(result).toEqual({
@@ -341,6 +359,15 @@ describe.concurrent.each(RUNTIMES)("tcp-echo on %s", (runtime) => {
 });
 
 describe.concurrent("tcp-echo on deno without permissions", () => {
+  test("--greeting with {host} names the permission to read the host name and exits 1", async () => {
+    expect(await runToExit("deno", ["--port", "0", "--greeting", "{host}"])).toEqual({
+      code: 1,
+      signal: null,
+      stdout: "",
+      stderr: "tcp-echo: Cannot read the host name for --greeting: run with --allow-sys=hostname\n",
+    });
+  });
+
   test("without --allow-net it names the permission to grant and exits 1", async () => {
     const result = await runToExit("deno", ["--port", "7007"], { allowNet: false });
     expect(result).toEqual({

@@ -37,6 +37,10 @@ class FakePlatform implements Platform {
   exit(code: number): never {
     throw new Error(`exit(${code}) is the caller's job`);
   }
+  readonly pid = 4242;
+  hostname(): string {
+    return "test-host";
+  }
   lookup(host: string): Promise<string> {
     return Promise.reject(Object.assign(new Error(`no resolver in this test for ${host}`), { code: "ENOTFOUND" }));
   }
@@ -138,5 +142,19 @@ describe("main", () => {
     expect(await exit).toBe(130);
     expect(platform.stderrText).toContain("tcp-echo: second SIGINT, exiting now with code 130\n");
     await withDeadline(client.ended, 5000, "the connection to be reset");
+  });
+
+  test("--greeting fills in the placeholders from the platform, POD_NAME included", async () => {
+    const platform = new FakePlatform(["--port", "0", "--greeting", "{pod}/{host}/{pid}/{runtime}\\n"], {
+      POD_NAME: "echo-7f9c",
+    });
+    const exit = main(platform, tcp());
+    const [, port] = (await platform.waitForText(/listening on 127\.0\.0\.1:(\d+) /)) ?? [];
+    const client = await Client.open(Number(port));
+    const expected = `echo-7f9c/test-host/4242/${platform.runtime.name} ${platform.runtime.version}\n`;
+    expect((await client.waitForBytes(expected.length)).toString()).toBe(expected);
+    client.destroy();
+    platform.raise("SIGTERM");
+    expect(await exit).toBe(0);
   });
 });

@@ -31,6 +31,11 @@ export interface ServerOptions<A extends SocketAddress = SocketAddress>
    * says so here, and the server then builds no event, and no address, per connection.
    */
   readonly events?: readonly ServerEvent["type"][];
+  /**
+   * Bytes sent once to each connection when it opens, before anything is echoed: a banner that
+   * says which server answered, for load-balancer tests. Leaves strict RFC 862. Default: none.
+   */
+  readonly greeting?: Uint8Array;
   /** Shuts the server down (no deadline) when aborted: an `AbortSignal`. */
   readonly signal?: AbortSignalLike;
 }
@@ -57,6 +62,7 @@ const SERVER_OPTIONS: readonly (keyof ServerOptions)[] = [
   "idleTimeout",
   "onEvent",
   "events",
+  "greeting",
   "signal",
 ];
 
@@ -127,6 +133,7 @@ export async function serve<B extends object, A extends SocketAddress>(
 ): Promise<Server<A>> {
   const { bind, server: policy } = splitOptions<B, A>(options);
   const handler = policy.handler ?? (echoHandler as ConnectionHandler<A>);
+  const greeting = policy.greeting;
   const limit = policy.maxConnections ?? Number.POSITIVE_INFINITY;
   const emit = policy.onEvent;
   const wanted = (type: ServerEvent["type"]) =>
@@ -159,6 +166,7 @@ export async function serve<B extends object, A extends SocketAddress>(
         return;
       }
       emitOpen?.({ type: "open", id: connection.id, remote: connection.remoteAddress, open });
+      if (greeting !== undefined) connection.write(greeting);
       connection.handle(handler);
     },
     ...(emitClose === undefined

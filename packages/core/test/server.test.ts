@@ -181,7 +181,7 @@ describe("serve", () => {
     const transport = new FakeTransport();
     await expect(serve(transport, { port: 7007, prot: 7 } as never)).rejects.toThrow(
       "Cannot serve: unknown option 'prot' (known: host, port, reuseAddress, family, backlog, highWaterMark, " +
-        "handler, maxConnections, idleTimeout, onEvent, events, signal)",
+        "handler, maxConnections, idleTimeout, onEvent, events, greeting, signal)",
     );
     expect(transport.requests).toEqual([]);
   });
@@ -220,5 +220,13 @@ describe("serve", () => {
     socket.receive("bye");
     socket.finishClose();
     expect(events.at(-1)).toMatchObject({ type: "close", reason: "said-goodbye", bytesIn: 3, bytesOut: 0 });
+  });
+
+  it("sends the greeting once when a connection opens, before the echo", async () => {
+    const transport = new FakeTransport();
+    await serve(transport, { port: 7007, greeting: new TextEncoder().encode("hi from test\n") });
+    const socket = transport.connect();
+    socket.receive("ping");
+    expect(socket.text()).toBe("hi from test\nping");
   });
 });

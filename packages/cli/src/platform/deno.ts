@@ -1,7 +1,10 @@
 import type { Platform } from "../platform.ts";
 import { lookupHost } from "./lookup.ts";
 
-type PermissionDescriptor = { name: "env"; variable: string } | { name: "net"; host: string };
+type PermissionDescriptor =
+  | { name: "env"; variable: string }
+  | { name: "net"; host: string }
+  | { name: "sys"; kind: "hostname" };
 
 // The part of the Deno namespace this file uses, so the package type-checks without Deno's types.
 interface DenoApi {
@@ -13,6 +16,8 @@ interface DenoApi {
   readonly stderr: { writeSync(bytes: Uint8Array): number };
   addSignalListener(signal: "SIGINT" | "SIGTERM", listener: () => void): void;
   exit(code: number): never;
+  readonly pid: number;
+  hostname(): string;
 }
 
 /**
@@ -57,5 +62,10 @@ export function denoPlatform(): Platform {
       return `Cannot listen on ${address}: Deno has no network permission; run with --allow-net or --allow-net=${host}`;
     },
     lookup: lookupHost,
+    pid: deno.pid,
+    hostname() {
+      if (granted({ name: "sys", kind: "hostname" })) return deno.hostname();
+      throw new Error("Cannot read the host name for --greeting: run with --allow-sys=hostname");
+    },
   };
 }

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import type { RuntimeInfo } from "@tcp-echo/core";
 import type { Platform } from "../platform.ts";
 import { lookupHost } from "./lookup.ts";
@@ -17,5 +18,7 @@ export function processPlatform(runtime: RuntimeInfo): Platform {
     exit: (code) => process.exit(code),
     listenDenied: () => undefined,
     lookup: lookupHost,
+    pid: process.pid,
+    hostname: () => hostname(),
   };
 }

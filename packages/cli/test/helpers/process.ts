@@ -93,6 +93,11 @@ export class EchoProcess {
     return withDeadline(this.exited, ms, () => `the process to exit; stderr so far:\n${this.stderr}`);
   }
 
+  /** The process id: the runtime's own, as the entrypoints run in the process they are started as. */
+  get pid(): number {
+    return this.child.pid as number;
+  }
+
   /** Sends `signal` to this process (by its PID). */
   signal(signal: NodeJS.Signals): void {
     this.child.kill(signal);
