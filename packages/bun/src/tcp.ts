@@ -1,9 +1,18 @@
 import { formatAddress, type TcpAddress, type TcpFactory } from "@tcp-echo/core";
-import { type StreamListener, type TcpAdapter, tcpAddress, tcpTransport } from "@tcp-echo/core/transport";
+import { readdirSync, readFileSync } from "node:fs";
+import {
+  readDescriptors,
+  type StreamListener,
+  type TcpAdapter,
+  tcpAddress,
+  tcpTransport,
+} from "@tcp-echo/core/transport";
 import type { SocketHandler, TCPSocketListener } from "bun";
 import { mapListenError } from "./errors.ts";
 import { assertBun } from "./runtime.ts";
 import { BunSocket } from "./socket.ts";
+
+const files = { readText: (path: string) => readFileSync(path, "utf8"), countEntries: (path: string) => readdirSync(path).length };
 
 const adapter: TcpAdapter = {
   runtime: assertBun(),
@@ -13,6 +22,7 @@ const adapter: TcpAdapter = {
     acceptBackoff:
       "Bun.listen retries a failed accept (EMFILE) at once, in a busy loop, with no error to back off on (oven-sh/bun#32705)",
   },
+  descriptors: () => readDescriptors(files),
   listen(target, _settings, sink) {
     const { noDelay } = target;
     // One handler table for every socket: Bun calls it with the socket, whose `data` is our wrapper.

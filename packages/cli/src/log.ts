@@ -8,6 +8,8 @@ export type LogEvent =
   | ServerEvent
   /** The server cannot run; `code` is the core's error code when there is one. */
   | { readonly type: "error"; readonly message: string; readonly code?: string }
+  /** Something the operator should know that stops nothing. */
+  | { readonly type: "note"; readonly message: string }
   /** A second signal arrived during a shutdown: the process exits now with `code`. */
   | { readonly type: "exit"; readonly signal: Signal; readonly code: number };
 
@@ -32,6 +34,7 @@ const SERVER_EVENTS = {
   close: true,
   reject: true,
   "accept-error": true,
+  "descriptor-limit": true,
   shutdown: true,
 } as const satisfies Record<ServerEvent["type"], true>;
 
@@ -101,6 +104,11 @@ export function formatPretty(event: LogEvent): string {
       return `reject ${formatAddress(event.remote)} ${event.reason}: ${event.limit} open already`;
     case "accept-error":
       return `tcp-echo: cannot accept a connection: ${event.error.message}; still listening`;
+    case "descriptor-limit":
+      return (
+        `tcp-echo: warning: --max-connections ${event.maxConnections} is more than the ${event.allowed} connections ` +
+        `the open-file limit of ${event.limit} leaves room for; past ${event.allowed}, accepting may fail until connections close`
+      );
     case "shutdown":
       if (event.phase === "end") {
         return `tcp-echo stopped: ${event.idleClosed} idle closed, ${event.finished} finished, ${event.reset} reset`;
@@ -110,6 +118,8 @@ export function formatPretty(event: LogEvent): string {
       }`;
     case "error":
       return `tcp-echo: ${event.message}`;
+    case "note":
+      return `tcp-echo: note: ${event.message}`;
     case "exit":
       return `tcp-echo: second ${event.signal}, exiting now with code ${event.code}`;
   }
@@ -162,11 +172,13 @@ export function formatJson(event: LogEvent, time: Date): string {
       return JSON.stringify({ ...head, remote: formatAddress(event.remote), reason: event.reason, limit: event.limit });
     case "accept-error":
       return JSON.stringify({ ...head, error: event.error.message });
+    case "descriptor-limit":
     case "shutdown": {
       const { type: _, ...rest } = event;
       return JSON.stringify({ ...head, ...rest });
     }
     case "error":
+    case "note":
     case "exit": {
       const { type: _, ...rest } = event;
       return JSON.stringify({ ...head, ...rest });

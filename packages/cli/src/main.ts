@@ -104,6 +104,8 @@ async function run(platform: Platform, transport: TcpTransport, options: CliOpti
   } catch (error) {
     return fail(log, describeFailure(error));
   }
+  const hint = platform.descriptorLimitHint;
+  if (hint !== undefined && server.maxConnections === Number.POSITIVE_INFINITY) log({ type: "note", message: hint });
   if (stopping) void shutdown(server);
   return stopped;
 }

@@ -50,6 +50,11 @@ export interface Platform {
    * runtime that asks for permissions (Deno) never prompts.
    */
   listenDenied(address: string): string | undefined;
+  /**
+   * Why the open-file limit cannot be read here, naming what would let it, where the runtime
+   * needs a permission for it; the command then has no default connection limit and says so.
+   */
+  readonly descriptorLimitHint?: string;
   /** The process id, for a greeting's `{pid}`. */
   readonly pid: number;
   /**

@@ -2,6 +2,7 @@
 // over TCP on 127.0.0.1. Needs the build (`npm test` builds first): runtimes/node/dist/main.js and
 // packages/cli/dist, which Deno and Bun load through node_modules.
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { hostname } from "node:os";
 import { afterAll, describe, expect, test } from "vitest";
@@ -156,6 +157,28 @@ describe.concurrent.each(RUNTIMES)("tcp-echo on %s", (runtime) => {
     expect((await client.waitForBytes(expected.length)).toString()).toBe(expected);
     client.send("ping");
     expect((await client.finish()).toString()).toBe(`${expected}ping`);
+    server.signal("SIGTERM");
+    expect((await server.waitForExit()).code).toBe(0);
+  });
+
+  test("a --max-connections above what the open-file limit leaves room for is kept, with a warning naming both", async () => {
+    if (runtime === "deno") {
+      // Deno reads the limit only with --allow-all: without it, no default limit, and a note says why.
+      const { process: server } = await startServer(runtime, ["--port", "0"]);
+      await server.waitForLine(
+        /^tcp-echo: note: Deno reads the open-file limit \(\/proc\/self\/limits\) only with --allow-all, so there is no default --max-connections; set one, or run with -A$/,
+      );
+      server.signal("SIGTERM");
+      expect((await server.waitForExit()).code).toBe(0);
+      return;
+    }
+    const { process: server } = await startServer(runtime, ["--port", "0", "--max-connections", "1000000"]);
+    const limit = Number(/^Max open files\s+(\d+)/m.exec(readFileSync(`/proc/${server.pid}/limits`, "utf8"))?.[1]);
+    await server.waitForLine(
+      new RegExp(
+        `^tcp-echo: warning: --max-connections 1000000 is more than the \\d+ connections the open-file limit of ${limit} leaves room for; past \\d+, accepting may fail until connections close$`,
+      ),
+    );
     server.signal("SIGTERM");
     expect((await server.waitForExit()).code).toBe(0);
   });
@@ -352,6 +375,7 @@ describe.concurrent.each(RUNTIMES)("tcp-echo on %s", (runtime) => {
     expect((await server.waitForExit()).code).toBe(0);
     expect(server.lines.map((line) => line.replace(/\d+/g, "N"))).toEqual([
       `tcp-echo listening on N.N.N.N:N (${runtime} N.N.N)`,
+      ...(runtime === "deno" ? [expect.stringMatching(/^tcp-echo: note: Deno reads the open-file limit/)] : []),
       "tcp-echo shutting down: N connections open, waiting up to Ns",
       "tcp-echo stopped: N idle closed, N finished, N reset",
     ]);

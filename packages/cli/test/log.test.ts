@@ -99,7 +99,7 @@ describe("formatJson", () => {
 
 describe("loggedEvents", () => {
   test("a quiet log asks the server for no per-connection events; a full log for all", () => {
-    expect(loggedEvents({ quiet: true })).toEqual(["listening", "accept-error", "shutdown"]);
+    expect(loggedEvents({ quiet: true })).toEqual(["listening", "accept-error", "descriptor-limit", "shutdown"]);
     expect(loggedEvents({ quiet: false })).toBeUndefined();
   });
 });

@@ -8,6 +8,7 @@
 
 import type { SocketAddress } from "./address.ts";
 import type { CloseReason, Connection, ConnectionHandler } from "./connection.ts";
+import { connectionBudget } from "./descriptor-budget.ts";
 import { echoHandler } from "./echo.ts";
 import { UnknownOptionError } from "./errors.ts";
 import { createListener, type ListenOptions, type ShutdownOptions, type ShutdownResult } from "./listener.ts";
@@ -20,7 +21,11 @@ export interface ServerOptions<A extends SocketAddress = SocketAddress>
   extends Pick<ListenOptions<A>, "backlog" | "highWaterMark"> {
   /** What to do with each connection. Default: {@link echoHandler}. */
   readonly handler?: ConnectionHandler<A>;
-  /** Open connections allowed at once; beyond it new ones are closed at once. Default: no limit. */
+  /**
+   * Open connections allowed at once; beyond it new ones are closed at once. Default: what the
+   * process's open-file limit leaves room for, where the transport can read it (each connection
+   * holds a descriptor), else no limit. A larger value is kept, with a `descriptor-limit` event.
+   */
   readonly maxConnections?: number;
   /** Milliseconds a connection may stay silent before it is closed; 0 (the default) never closes it. */
   readonly idleTimeout?: number;
@@ -82,6 +87,15 @@ export type ServerEvent<A extends SocketAddress = SocketAddress> =
     }
   | { readonly type: "reject"; readonly remote: A; readonly reason: "max-connections"; readonly limit: number }
   | { readonly type: "accept-error"; readonly error: Error }
+  | {
+      /** `maxConnections` was set above what the open-file limit leaves room for. */
+      readonly type: "descriptor-limit";
+      readonly maxConnections: number;
+      /** The connections the open-file limit leaves room for. */
+      readonly allowed: number;
+      /** The open-file limit. */
+      readonly limit: number;
+    }
   | { readonly type: "shutdown"; readonly phase: "begin"; readonly open: number; readonly timeout: number }
   | ({ readonly type: "shutdown"; readonly phase: "end" } & ShutdownResult);
 
@@ -97,6 +111,8 @@ export interface Server<A extends SocketAddress = SocketAddress> extends AsyncDi
   readonly runtime: RuntimeInfo;
   /** Open connections now. */
   readonly connectionCount: number;
+  /** Open connections allowed at once (`Infinity` for no limit): given, or derived from the open-file limit. */
+  readonly maxConnections: number;
   /** Stop accepting; open connections go on. */
   close(): Promise<void>;
   /**
@@ -134,7 +150,9 @@ export async function serve<B extends object, A extends SocketAddress>(
   const { bind, server: policy } = splitOptions<B, A>(options);
   const handler = policy.handler ?? (echoHandler as ConnectionHandler<A>);
   const greeting = policy.greeting;
-  const limit = policy.maxConnections ?? Number.POSITIVE_INFINITY;
+  const descriptors = transport.descriptors?.();
+  const allowed = descriptors === undefined ? undefined : connectionBudget(descriptors);
+  const limit = policy.maxConnections ?? allowed ?? Number.POSITIVE_INFINITY;
   const emit = policy.onEvent;
   const wanted = (type: ServerEvent["type"]) =>
     emit !== undefined && (policy.events === undefined || policy.events.includes(type)) ? emit : undefined;
@@ -181,11 +199,15 @@ export async function serve<B extends object, A extends SocketAddress>(
   const idleSweeper = idleTimeout > 0 ? closeIdleConnections(idleTimeout, connections) : undefined;
 
   wanted("listening")?.({ type: "listening", address, runtime: transport.runtime });
+  if (descriptors !== undefined && allowed !== undefined && limit > allowed) {
+    wanted("descriptor-limit")?.({ type: "descriptor-limit", maxConnections: limit, allowed, limit: descriptors.limit });
+  }
 
   let stopping: Promise<ShutdownResult> | undefined;
   const server: Server<A> = {
     address,
     runtime: transport.runtime,
+    maxConnections: limit,
     get connectionCount() {
       return listener.connectionCount;
     },

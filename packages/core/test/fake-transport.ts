@@ -102,6 +102,12 @@ export class FakeTransport implements TcpTransport {
   readonly name = "tcp";
   readonly runtime = { name: "fake", version: "1.0.0" };
   unsupported: TcpTransport["unsupported"] = {};
+  /** The descriptor budget the fake reports; none by default, as on a runtime that cannot tell. */
+  budget: { limit: number; open: number } | undefined;
+
+  descriptors() {
+    return this.budget;
+  }
   requests: { target: TcpListenTarget; settings: ListenSettings }[] = [];
   #sink: AcceptSink<TcpAddress> | undefined;
   #nextPort = 50_000;

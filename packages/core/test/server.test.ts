@@ -229,4 +229,24 @@ describe("serve", () => {
     socket.receive("ping");
     expect(socket.text()).toBe("hi from test\nping");
   });
+
+  it("derives the default connection limit from the open-file limit, leaving a reserve", async () => {
+    const transport = new FakeTransport();
+    transport.budget = { limit: 64, open: 20 };
+    const server = await serve(transport, { port: 7007 });
+    expect(server.maxConnections).toBe(28);
+    transport.budget = { limit: 20_000, open: 30 };
+    expect((await serve(transport, { port: 7007 })).maxConnections).toBe(18_970);
+    transport.budget = undefined;
+    expect((await serve(transport, { port: 7007 })).maxConnections).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it("keeps an explicit maxConnections above the budget and says so in an event", async () => {
+    const transport = new FakeTransport();
+    transport.budget = { limit: 64, open: 20 };
+    const events: ServerEvent[] = [];
+    const server = await serve(transport, { port: 7007, maxConnections: 100, onEvent: (event) => events.push(event) });
+    expect(server.maxConnections).toBe(100);
+    expect(events).toContainEqual({ type: "descriptor-limit", maxConnections: 100, allowed: 28, limit: 64 });
+  });
 });

@@ -1,5 +1,11 @@
 import { formatAddress, type TcpAddress, type TcpFactory } from "@tcp-echo/core";
-import { type AcceptSink, type StreamListener, type TcpAdapter, tcpTransport } from "@tcp-echo/core/transport";
+import {
+  type AcceptSink,
+  readDescriptors,
+  type StreamListener,
+  type TcpAdapter,
+  tcpTransport,
+} from "@tcp-echo/core/transport";
 import { denoAddress } from "./address.ts";
 import { isClosedResource, mapListenError } from "./errors.ts";
 import { assertDeno } from "./runtime.ts";
@@ -8,6 +14,13 @@ import { DenoSocket } from "./socket.ts";
 
 const MAX_ACCEPT_BACKOFF_MS = 1000;
 
+// Deno lets only --allow-all read /proc/self; without it there is no budget and no default
+// connection limit. The permission query keeps Deno from prompting for it.
+const files = {
+  readText: (path: string) => Deno.readTextFileSync(path),
+  countEntries: (path: string) => Array.from(Deno.readDirSync(path)).length,
+};
+
 const adapter: TcpAdapter = {
   runtime: assertDeno(),
   unsupported: {
@@ -15,6 +28,10 @@ const adapter: TcpAdapter = {
     ipv6Only: "Deno.listen has no IPV6_V6ONLY option: '::' is dual-stack where the system makes it so",
     reset: "Deno.Conn has no SO_LINGER: close() sends a FIN unless unread data remains",
   },
+  descriptors: () =>
+    Deno.permissions.querySync({ name: "read", path: "/proc/self" }).state === "granted"
+      ? readDescriptors(files)
+      : undefined,
   // https://docs.deno.com/api/deno/~/Deno.listen
   listen(target, settings, sink) {
     primeSignals();

@@ -1,15 +1,25 @@
 import { createServer, type Server } from "node:net";
 import { formatAddress, type TcpAddress, type TcpFactory } from "@tcp-echo/core";
-import { type StreamListener, type TcpAdapter, tcpAddress, tcpTransport } from "@tcp-echo/core/transport";
+import { readdirSync, readFileSync } from "node:fs";
+import {
+  readDescriptors,
+  type StreamListener,
+  type TcpAdapter,
+  tcpAddress,
+  tcpTransport,
+} from "@tcp-echo/core/transport";
 import { mapListenError } from "./errors.ts";
 import { assertNode } from "./runtime.ts";
 import { NodeSocket } from "./socket.ts";
+
+const files = { readText: (path: string) => readFileSync(path, "utf8"), countEntries: (path: string) => readdirSync(path).length };
 
 const adapter: TcpAdapter = {
   runtime: assertNode(),
   unsupported: {
     reuseAddressOff: "node:net always sets SO_REUSEADDR on listening sockets (libuv)",
   },
+  descriptors: () => readDescriptors(files),
   // https://nodejs.org/api/net.html#serverlistenoptions-callback
   listen(target, settings, sink) {
     const server = createServer({

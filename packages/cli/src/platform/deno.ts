@@ -63,6 +63,8 @@ export function denoPlatform(): Platform {
     },
     lookup: lookupHost,
     pid: deno.pid,
+    descriptorLimitHint:
+      "Deno reads the open-file limit (/proc/self/limits) only with --allow-all, so there is no default --max-connections; set one, or run with -A",
     hostname() {
       if (granted({ name: "sys", kind: "hostname" })) return deno.hostname();
       throw new Error("Cannot read the host name for --greeting: run with --allow-sys=hostname");

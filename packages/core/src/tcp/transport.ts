@@ -8,6 +8,7 @@
 
 import { formatAddress, type TcpAddress } from "../address.ts";
 import type { RuntimeInfo, Unsupported } from "../transport/capability.ts";
+import type { Descriptors } from "../transport/descriptors.ts";
 import { rejectUnknownOptions } from "../transport/options.ts";
 import type { AcceptSink, ListenSettings, StreamListener, StreamTransport } from "../transport/stream.ts";
 import { resolveTcpBind, type TcpBindOptions, type TcpBindTarget } from "./bind.ts";
@@ -57,6 +58,8 @@ export interface TcpAdapter {
   readonly runtime: RuntimeInfo;
   /** Each capability the runtime lacks, with the reason. */
   readonly unsupported: Unsupported;
+  /** The process's descriptor budget, where the runtime can read it. */
+  descriptors?(): Descriptors | undefined;
   /** Bind and listen on a validated target; reject with the core's listen errors. */
   listen(
     target: TcpListenTarget,
@@ -96,6 +99,7 @@ export function tcpTransport(adapter: TcpAdapter, options: TcpOptions = {}): Tcp
     name: "tcp",
     runtime: adapter.runtime,
     unsupported: adapter.unsupported,
+    descriptors: () => adapter.descriptors?.(),
     bind(bindOptions) {
       const target: TcpListenTarget = { ...resolveTcpBind(bindOptions, adapter), noDelay };
       return {

@@ -40,6 +40,7 @@ export type {
   DatagramSocket,
   DatagramTransport,
 } from "./datagram.ts";
+export { type DescriptorFiles, type Descriptors, readDescriptors } from "./descriptors.ts";
 export { rejectUnknownOptions, requireCapability } from "./options.ts";
 export type {
   AcceptSink,

@@ -16,6 +16,7 @@
 
 import type { SocketAddress } from "../address.ts";
 import type { RuntimeInfo, Unsupported } from "./capability.ts";
+import type { Descriptors } from "./descriptors.ts";
 
 /**
  * What the core asks of `listen(2)`, after checking each option against the transport's
@@ -156,6 +157,11 @@ export interface StreamTransport<B extends object = object, A extends SocketAddr
   readonly runtime: RuntimeInfo;
   /** Each capability this transport lacks, with the reason. */
   readonly unsupported: Unsupported;
+  /**
+   * The process's descriptor budget, from which `serve()` derives its default connection limit;
+   * undefined where the runtime cannot tell (see `readDescriptors`).
+   */
+  descriptors?(): Descriptors | undefined;
   /**
    * Validate where to listen, without I/O: the `bind(2)` step.
    * @throws {import("../errors.ts").TcpEchoError} `ERR_INVALID_ADDRESS` for a bad address,
