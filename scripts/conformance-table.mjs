@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /**
  * Renders docs/conformance.md, the table of conformance cases by runtime, from the results the
- * suite's reporter writes (.vitest-results/conformance-{node,deno,bun}.json). The output holds
- * no timings or versions, so the same outcomes give the same file on every machine.
+ * suite's reporter writes (.vitest-results/conformance-{node,deno,bun}.json): first which
+ * options work on which runtime, from each transport's `unsupported` table and the options
+ * cases, then every case. The output holds no timings or versions, so the same outcomes give
+ * the same file on every machine.
  *
  *   node scripts/conformance-table.mjs           write docs/conformance.md
  *   node scripts/conformance-table.mjs --check   also exit 1 when the file on disk was different
@@ -15,9 +17,17 @@ const root = new URL("..", import.meta.url).pathname;
 const runtimes = ["node", "deno", "bun"];
 const output = join(root, "docs/conformance.md");
 
+/** The options a runtime may be unable to honour, each with the capability it needs and where it fails. */
+const OPTIONS = [
+  { option: "`backlog` (`listen()`, `serve()`)", capability: "backlog", refusedAt: "`listen()`" },
+  { option: "`reuseAddress: false`", capability: "reuseAddressOff", refusedAt: "`bind()`" },
+  { option: "`family: \"ipv6\"` on `''` or `::`", capability: "ipv6Only", refusedAt: "`bind()`" },
+];
+
+/** A runtime's results file: `{ runtime, unsupported, cases }`; no cases when it did not run. */
 function load(runtime) {
   const file = join(root, `.vitest-results/conformance-${runtime}.json`);
-  return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")).cases : [];
+  return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : { runtime, cases: [] };
 }
 
 function cell(result) {
@@ -40,11 +50,23 @@ function groupBy(items, key) {
 
 const markdownCell = (text) => text.replaceAll("|", "\\|").replaceAll("\n", " ");
 
-/** The Markdown of the table for the results of each runtime. */
+/**
+ * Whether `option` works on a runtime: "yes", "no: <reason>" (it fails with
+ * ERR_UNSUPPORTED_OPTION), "**FAIL**" when the case checking it failed, or "not run".
+ */
+function optionCell(results, { capability }) {
+  const checked = results?.cases.find((result) => result.capability === capability);
+  if (results?.unsupported === undefined || checked === undefined || checked.state === "skipped") return "not run";
+  if (checked.state !== "passed") return "**FAIL**";
+  const reason = results.unsupported[capability];
+  return reason === undefined ? "yes" : `no: ${reason}`;
+}
+
+/** The Markdown of the page for the results of each runtime (`{ unsupported, cases }`). */
 export function renderTable(resultsByRuntime) {
   const rows = new Map();
   for (const runtime of runtimes) {
-    for (const result of resultsByRuntime[runtime] ?? []) {
+    for (const result of resultsByRuntime[runtime]?.cases ?? []) {
       const key = `${result.file}\u0000${result.name}`;
       if (!rows.has(key)) rows.set(key, { file: result.file, name: result.name, results: {} });
       rows.get(key).results[runtime] = result;
@@ -60,8 +82,22 @@ export function renderTable(resultsByRuntime) {
     "against its own adapter. `npm test` runs them on the three runtimes, then renders this page",
     "from the results and fails when the committed copy differs: commit the regenerated file.",
     "A case is skipped only when the runtime's transport declares it lacks the capability the",
-    "case needs (`Transport.unsupported`), or when the environment cannot arrange the case; the",
-    "reason is the cell.",
+    "case needs (its `unsupported` table, `StreamTransport.unsupported`), or when the environment",
+    "cannot arrange the case; the reason is the cell.",
+    "",
+    "## Options per runtime",
+    "",
+    "Where a runtime cannot honour an option, the option fails loudly, with `ERR_UNSUPPORTED_OPTION`",
+    "naming the option, the runtime and the reason below, instead of being dropped. The table is",
+    "each transport's `unsupported` table; the options cases (`test/options.test.ts`) check on",
+    "every runtime that the option works where it says yes and fails where it says no.",
+    "",
+    `| option | refused at | ${runtimes.join(" | ")} |`,
+    `| --- | --- | ${runtimes.map(() => "---").join(" | ")} |`,
+    ...OPTIONS.map(
+      (row) =>
+        `| ${row.option} | ${row.refusedAt} | ${runtimes.map((runtime) => markdownCell(optionCell(resultsByRuntime[runtime], row))).join(" | ")} |`,
+    ),
     "",
   ];
   for (const file of [...byFile.keys()].sort()) {

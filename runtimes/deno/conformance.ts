@@ -1,4 +1,6 @@
-// The conformance suite's binding for Deno: packages/conformance runs with this transport.
+// The conformance suite's binding for Deno: packages/conformance runs with this
+// transport, and calls the factory itself to check the factory's own options.
 import { tcp } from "@tcp-echo/deno";
 
+export { tcp };
 export const transport = tcp();

@@ -1,4 +1,6 @@
-// The conformance suite's binding for Node.js: packages/conformance runs with this transport.
+// The conformance suite's binding for Node.js: packages/conformance runs with this
+// transport, and calls the factory itself to check the factory's own options.
 import { tcp } from "@tcp-echo/node";
 
+export { tcp };
 export const transport = tcp();

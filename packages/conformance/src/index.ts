@@ -22,5 +22,5 @@ export { type ConnectOptions, EchoClient, roundTrip } from "./client.ts";
 export { withDeadline } from "./deadline.ts";
 export { allByteValues, patternBytes, sha256, streamChunks } from "./payload.ts";
 export { formatTarget, parseTarget, type Target } from "./target.ts";
-export { backpressureCase, wireCases } from "./wire/index.ts";
+export { backpressureCase, lentBuffersCase, wireCases } from "./wire/index.ts";
 export type { WireCase } from "./wire-case.ts";

@@ -9,7 +9,7 @@ async function echoesAt(host: string, connectTo: string): Promise<TcpAddress> {
   await using listener = createListener(transport);
   listener.bind({ host, port: 0 });
   const address = await listener.listen({
-    onConnection: (connection) => connection.handle({ data: (c, chunk) => c.write(chunk), end: (c) => c.close() }),
+    onConnection: (connection) => connection.handle({ onData: (c, chunk) => c.write(chunk), onEnd: (c) => c.close() }),
   });
   const payload = allByteValues();
   assertSameBytes(await roundTrip({ host: connectTo, port: address.port }, payload, 5000), payload, `echo at ${host}`);
@@ -47,7 +47,7 @@ async function timeWaitOn(): Promise<number> {
   const listener = createListener(transport);
   listener.bind({ host: "127.0.0.1", port: 0 });
   const { port } = await listener.listen({
-    onConnection: (connection) => connection.handle({ data: (c) => c.close() }),
+    onConnection: (connection) => connection.handle({ onData: (c) => c.close() }),
   });
   const client = await EchoClient.connect({ host: "127.0.0.1", port });
   await client.write(new Uint8Array([1]));
@@ -76,10 +76,11 @@ describe("address options", () => {
   });
 
   it("'::' with family 'dual' accepts an IPv4 client on 127.0.0.1", async () => {
-    await using listener = createListener(transport, { family: "dual" });
-    listener.bind({ host: "::", port: 0 });
+    await using listener = createListener(transport);
+    listener.bind({ host: "::", port: 0, family: "dual" });
     const address = await listener.listen({
-      onConnection: (connection) => connection.handle({ data: (c, chunk) => c.write(chunk), end: (c) => c.close() }),
+      onConnection: (connection) =>
+        connection.handle({ onData: (c, chunk) => c.write(chunk), onEnd: (c) => c.close() }),
     });
     expect(address).toMatchObject({ hostname: "::", family: "IPv6" });
     const payload = allByteValues();
@@ -88,8 +89,8 @@ describe("address options", () => {
 
   it("'::' with family 'ipv6' refuses an IPv4 client", async (context) => {
     requires(context, "ipv6Only");
-    await using listener = createListener(transport, { family: "ipv6" });
-    listener.bind({ host: "::", port: 0 });
+    await using listener = createListener(transport);
+    listener.bind({ host: "::", port: 0, family: "ipv6" });
     const { port } = await listener.listen();
     const error = await EchoClient.connect({ host: "127.0.0.1", port }).then(
       (client) => {

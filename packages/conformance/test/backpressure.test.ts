@@ -1,14 +1,14 @@
 import { transport } from "tcp-echo:binding";
-import type { Transport, TransportSocket } from "@tcp-echo/core";
-import { serve } from "@tcp-echo/core";
+import { serve, type TcpTransport } from "@tcp-echo/core";
 import { describe, expect, it } from "vitest";
 import { backpressureCase, EchoClient, streamChunks, withDeadline } from "../src/index.ts";
 import { Fixture, residentBytes } from "./fixture.ts";
+import { forwardingEvents, forwardingSocket, intercepting } from "./intercept.ts";
 
 const MiB = 1 << 20;
 
 /** The runtime's transport, recording when the core pauses and resumes a socket and what it reads. */
-function spying(inner: Transport) {
+function spying(inner: TcpTransport) {
   let firstPause: () => void = () => {};
   const log = {
     pauses: 0,
@@ -19,49 +19,27 @@ function spying(inner: Transport) {
       firstPause = resolve;
     }),
   };
-  const spy: Transport = {
-    ...inner,
-    listen: (request, sink) =>
-      inner.listen(request, {
-        acceptError: (error) => sink.acceptError(error),
-        connection(socket) {
-          const watched: TransportSocket = {
-            get localAddress() {
-              return socket.localAddress;
-            },
-            get remoteAddress() {
-              return socket.remoteAddress;
-            },
-            write: (chunk) => socket.write(chunk),
-            pause() {
-              log.pauses++;
-              log.paused = true;
-              socket.pause();
-              firstPause();
-            },
-            resume() {
-              log.resumes++;
-              log.paused = false;
-              socket.resume();
-            },
-            shutdown: () => socket.shutdown(),
-            close: () => socket.close(),
-            reset: () => socket.reset(),
-          };
-          const events = sink.connection(watched);
-          return {
-            ...events,
-            onData(chunk) {
-              if (log.paused) log.bytesWhilePaused += chunk.byteLength;
-              events.onData(chunk);
-            },
-            onEnd: () => events.onEnd(),
-            onDrain: () => events.onDrain(),
-            onClose: (error) => events.onClose(error),
-          };
+  const spy = intercepting(inner, {
+    socket: (socket) =>
+      forwardingSocket(socket, {
+        pause() {
+          log.pauses++;
+          log.paused = true;
+          socket.pause();
+          firstPause();
+        },
+        resume() {
+          log.resumes++;
+          log.paused = false;
+          socket.resume();
         },
       }),
-  };
+    events: (events) =>
+      forwardingEvents(events, (chunk) => {
+        if (log.paused) log.bytesWhilePaused += chunk.byteLength;
+        return events.onData(chunk);
+      }),
+  });
   return { spy, log };
 }
 

@@ -53,7 +53,7 @@ describe("close and shutdown", () => {
   it("the same port can be listened on again right after close(), with a connection still open", async () => {
     const first = createListener(transport);
     first.bind(loopback);
-    const { port } = await first.listen({ onConnection: (connection) => connection.handle({ data: () => {} }) });
+    const { port } = await first.listen({ onConnection: (connection) => connection.handle({ onData: () => {} }) });
     const client = await EchoClient.connect({ host: "127.0.0.1", port });
     try {
       await first.close();
@@ -74,7 +74,8 @@ describe("close and shutdown", () => {
       await client.write(payload);
       await client.until(payload.byteLength, 5000);
       let finished = false;
-      const stopping = server.shutdown({ timeout: 10_000 }).then((result) => {
+      // No quiet period: only the client's end may finish the connection, however long it pauses.
+      const stopping = server.shutdown({ timeout: 10_000, quietPeriod: 0 }).then((result) => {
         finished = true;
         return result;
       });
@@ -86,6 +87,7 @@ describe("close and shutdown", () => {
       const echoed = await client.untilEnd(5000);
       assertSameBytes(echoed, Buffer.concat([payload, payload]), "echo across a graceful shutdown");
       expect(await withDeadline(stopping, 5000, "shutdown() after the last connection ended")).toEqual({
+        idleClosed: 0,
         finished: 1,
         reset: 0,
       });
@@ -103,6 +105,7 @@ describe("close and shutdown", () => {
       writing.catch(() => {});
       await client.until(1 << 20, 5000);
       expect(await withDeadline(server.shutdown({ timeout: 0 }), 5000, "shutdown()")).toEqual({
+        idleClosed: 0,
         finished: 0,
         reset: 1,
       });
@@ -121,7 +124,9 @@ describe("close and shutdown", () => {
       await client.write(patternBytes(1024, 4));
       await client.until(1024, 5000);
       const started = performance.now();
-      expect(await withDeadline(server.shutdown({ timeout: 300 }), 5000, "shutdown()")).toEqual({
+      // No quiet period: the silent connection would otherwise be closed as idle before the deadline.
+      expect(await withDeadline(server.shutdown({ timeout: 300, quietPeriod: 0 }), 5000, "shutdown()")).toEqual({
+        idleClosed: 0,
         finished: 0,
         reset: 1,
       });
@@ -129,6 +134,29 @@ describe("close and shutdown", () => {
       await client.untilEnd(5000);
       expect(client.received).toBe(1024);
       await expectResetUnlessUnsupported(client);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it("a graceful shutdown closes a silent connection with a FIN after the quiet period, losing nothing", async () => {
+    const { server } = await serveWatched();
+    const client = await EchoClient.connect({ host: "127.0.0.1", port: server.address.port });
+    try {
+      const payload = patternBytes(1024, 5);
+      await client.write(payload);
+      await client.until(1024, 5000);
+      const started = performance.now();
+      expect(await withDeadline(server.shutdown({ timeout: 5000, quietPeriod: 250 }), 5000, "shutdown()")).toEqual({
+        idleClosed: 1,
+        finished: 0,
+        reset: 0,
+      });
+      expect(performance.now() - started).toBeGreaterThanOrEqual(225);
+      assertSameBytes(await client.untilEnd(5000), payload, "echo before an idle close");
+      // A FIN, not a reset: the client ends its side too and the socket closes without an error.
+      client.end();
+      expect(await withDeadline(client.closed, 5000, "the client to close")).toBeUndefined();
     } finally {
       client.destroy();
     }

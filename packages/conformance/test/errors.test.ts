@@ -9,6 +9,8 @@ import {
   createListener,
   type Listener,
   PermissionDeniedError,
+  type TcpAddress,
+  type TcpBindOptions,
   TcpEchoError,
 } from "@tcp-echo/core";
 import { describe, expect, it, type TestContext } from "vitest";
@@ -45,7 +47,7 @@ function arrangeUnprivileged(context: TestContext): "in-process" | "as-nobody" {
   return "as-nobody";
 }
 
-async function listening(host: string, port: number): Promise<Listener> {
+async function listening(host: string, port: number): Promise<Listener<TcpBindOptions, TcpAddress>> {
   const listener = createListener(transport);
   listener.bind({ host, port });
   await listener.listen();

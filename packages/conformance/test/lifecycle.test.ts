@@ -90,7 +90,7 @@ describe("listener lifecycle", () => {
     const loop = (async () => {
       for await (const connection of listener) {
         seen.push(connection.remoteAddress.port);
-        connection.handle({ data: (_c, chunk) => _c.write(chunk), end: (c) => c.close() });
+        connection.handle({ onData: (c, chunk) => c.write(chunk), onEnd: (c) => c.close() });
         if (seen.length === 2) await listener.close();
       }
     })();

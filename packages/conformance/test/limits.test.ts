@@ -1,5 +1,5 @@
 import { transport } from "tcp-echo:binding";
-import { type ServerEvent, serve } from "@tcp-echo/core";
+import { type ServerEvent, serve, type TcpAddress } from "@tcp-echo/core";
 import { describe, expect, it } from "vitest";
 import { EchoClient, roundTrip, withDeadline } from "../src/index.ts";
 
@@ -7,7 +7,7 @@ const encoder = new TextEncoder();
 
 describe("connection limit", () => {
   it("closes each connection over maxConnections at once, reports it, and keeps the limit whole", async () => {
-    const events: ServerEvent[] = [];
+    const events: ServerEvent<TcpAddress>[] = [];
     const wakers = new Set<() => void>();
     await using server = await serve(transport, {
       host: "127.0.0.1",

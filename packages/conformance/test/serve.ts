@@ -1,18 +1,31 @@
 import { transport } from "tcp-echo:binding";
-import { type ServeOptions, type Server, serve } from "@tcp-echo/core";
+import {
+  type ServeOptions,
+  type Server,
+  serve,
+  type TcpAddress,
+  type TcpBindOptions,
+  type TcpTransport,
+} from "@tcp-echo/core";
 import { withDeadline } from "../src/index.ts";
 
 /** A server under test, and a way to wait until it holds no connection. */
 export interface WatchedServer {
-  readonly server: Server;
+  readonly server: Server<TcpAddress>;
   /** Resolves once `server.connectionCount` is 0; rejects after `ms` with the count left. */
-  idle(ms: number): Promise<void>;
+  emptied(ms: number): Promise<void>;
 }
 
-/** `serve()` over the runtime's transport, on 127.0.0.1 and an ephemeral port unless told. */
-export async function serveWatched(options: ServeOptions = {}): Promise<WatchedServer> {
+/**
+ * `serve()` over the runtime's transport (or `over`, a wrapper around it), on 127.0.0.1 and an
+ * ephemeral port unless told.
+ */
+export async function serveWatched(
+  options: ServeOptions<TcpBindOptions, TcpAddress> = {},
+  over: TcpTransport = transport,
+): Promise<WatchedServer> {
   const wakers = new Set<() => void>();
-  const server = await serve(transport, {
+  const server = await serve(over, {
     host: "127.0.0.1",
     port: 0,
     ...options,
@@ -23,7 +36,7 @@ export async function serveWatched(options: ServeOptions = {}): Promise<WatchedS
   });
   return {
     server,
-    idle(ms) {
+    emptied(ms) {
       const emptied = new Promise<void>((resolve) => {
         const check = () => {
           if (server.connectionCount !== 0) return;

@@ -1,0 +1,101 @@
+import { createHash } from "node:crypto";
+import { EchoClient } from "../client.ts";
+import { withDeadline } from "../deadline.ts";
+import { patternBytes } from "../payload.ts";
+import type { WireCase } from "../wire-case.ts";
+
+const TOTAL = 32 << 20;
+const CHUNK = 1 << 20;
+const STALL_MS = 500;
+
+let payload: Uint8Array | undefined;
+
+/**
+ * 32 MiB from one xorshift stream, made once: unlike `streamChunks`, no stretch of it repeats
+ * anywhere else, so bytes copied from a later read into an earlier one always show.
+ */
+function nonRepeating(): Uint8Array {
+  payload ??= patternBytes(TOTAL, 862);
+  return payload;
+}
+
+/** Where the echo first differs from what was sent, found as it arrives. */
+class FirstDifference {
+  readonly #expected: Uint8Array;
+  #offset = 0;
+  /** The offset of the first byte that differs, once one has. */
+  at: number | undefined;
+  actual = 0;
+
+  constructor(expected: Uint8Array) {
+    this.#expected = expected;
+  }
+
+  update(chunk: Uint8Array): void {
+    const start = this.#offset;
+    this.#offset += chunk.byteLength;
+    if (this.at !== undefined) return;
+    const expected = this.#expected;
+    for (let index = 0; index < chunk.byteLength; index++) {
+      if (chunk[index] !== expected[start + index]) {
+        this.at = start + index;
+        this.actual = chunk[index] ?? 0;
+        return;
+      }
+    }
+  }
+
+  describe(): string {
+    if (this.at === undefined) return "";
+    const hex = (byte: number | undefined) => (byte ?? 0).toString(16).padStart(2, "0");
+    return `; byte ${this.at} is the first to differ (0x${hex(this.actual)}, expected 0x${hex(this.#expected[this.at])})`;
+  }
+}
+
+/**
+ * A client writes 32 MiB that never repeats and reads nothing for half a second, then reads
+ * everything. Meanwhile the server goes on reading while its echo waits to be sent: a server
+ * that reads into memory it still has to send from (a read buffer lent to the handler and
+ * reused too early) sends later bytes in place of earlier ones, and the SHA-256 differs.
+ */
+export const lentBuffersCase: WireCase = {
+  id: "lent-buffers-32mib",
+  title: "returns 32 MiB that never repeats byte-exact to a client that reads nothing for 0.5 s, then everything",
+  timeout: 30_000,
+  async run(target) {
+    const bytes = nonRepeating();
+    const received = createHash("sha256");
+    const difference = new FirstDifference(bytes);
+    const client = await EchoClient.connect(target, {
+      keep: false,
+      onData(chunk) {
+        received.update(chunk);
+        difference.update(chunk);
+      },
+    });
+    try {
+      client.pauseReading();
+      const chunks = Array.from({ length: TOTAL / CHUNK }, (_, index) =>
+        bytes.subarray(index * CHUNK, (index + 1) * CHUNK),
+      );
+      const writing = client.writeAll(chunks);
+      writing.catch(() => {});
+      // The stall is the case: the server's writes back up while it still reads.
+      await new Promise((resolve) => setTimeout(resolve, STALL_MS));
+      client.resumeReading();
+      await withDeadline(writing, 25_000, "32 MiB to be written");
+      client.end();
+      await client.untilEnd(25_000);
+      const want = createHash("sha256").update(bytes).digest("hex");
+      const got = received.digest("hex");
+      if (client.received !== TOTAL || got !== want) {
+        throw new Error(
+          `the echo of 32 MiB that never repeats differs: received ${client.received} of ${TOTAL} bytes, ` +
+            `SHA-256 ${got}, expected ${want}${difference.describe()}`,
+        );
+      }
+    } finally {
+      client.destroy();
+    }
+  },
+};

@@ -1,0 +1,103 @@
+import { transport } from "tcp-echo:binding";
+import type { TcpTransport } from "@tcp-echo/core";
+import { describe, expect, it } from "vitest";
+import { lentBuffersCase } from "../src/index.ts";
+import { forwardingEvents, intercepting } from "./intercept.ts";
+import { serveWatched } from "./serve.ts";
+
+/**
+ * Unsent bytes per connection before the echo pauses reading: high enough that the server reads
+ * on while many lent chunks still wait to be sent, which is when a reused buffer corrupts them.
+ */
+const HIGH_WATER_MARK = 1 << 20;
+
+/** The runtime's transport, counting the chunks the core borrowed while earlier bytes were unsent. */
+function counting(inner: TcpTransport) {
+  const log = { borrowed: 0, borrowedWhileUnsent: 0 };
+  const counted = intercepting(inner, {
+    events: (events) =>
+      forwardingEvents(events, (chunk) => {
+        const kept = events.onData(chunk);
+        if (!kept) {
+          log.borrowed++;
+          if (events.bytesSent < events.bytesAccepted) log.borrowedWhileUnsent++;
+        }
+        return kept;
+      }),
+  });
+  return { counted, log };
+}
+
+/**
+ * The runtime's transport made unsound on purpose: it copies each chunk into one scratch buffer
+ * per connection and lends that, overwriting it on the next read whatever the core still has to
+ * send from it (it ignores `onData`'s answer and `bytesSent`).
+ */
+function reusingOneBuffer(inner: TcpTransport) {
+  const log = { reads: 0, overwritesWhileUnsent: 0 };
+  const broken = intercepting(inner, {
+    events(events) {
+      let scratch = new Uint8Array(64 << 10);
+      let lentUntil = 0;
+      return forwardingEvents(events, (chunk) => {
+        log.reads++;
+        if (events.bytesSent < lentUntil) log.overwritesWhileUnsent++;
+        if (chunk.byteLength > scratch.byteLength) scratch = new Uint8Array(chunk.byteLength);
+        scratch.set(chunk);
+        events.onData(scratch.subarray(0, chunk.byteLength));
+        lentUntil = events.bytesAccepted;
+        // The adapter's own chunk was copied, so the adapter may have it back at once.
+        return false;
+      });
+    },
+  });
+  return { broken, log };
+}
+
+describe("lent read buffers", () => {
+  it(
+    "echo stays byte-exact when the adapter reuses lent read buffers",
+    async () => {
+      const { counted, log } = counting(transport);
+      const { server, emptied } = await serveWatched({ highWaterMark: HIGH_WATER_MARK }, counted);
+      try {
+        await lentBuffersCase.run({ host: "127.0.0.1", port: server.address.port });
+        await emptied(5000);
+      } finally {
+        await server.shutdown({ timeout: 0 });
+      }
+      // Only a check when the core lent chunks whose echo was still waiting to be sent.
+      expect(
+        log.borrowedWhileUnsent,
+        `of ${log.borrowed} chunks lent, those lent while bytes were unsent`,
+      ).toBeGreaterThan(0);
+    },
+    lentBuffersCase.timeout,
+  );
+
+  it(
+    "the lent-buffer check catches an adapter that reuses a buffer before its bytes are sent",
+    async (context) => {
+      const { broken, log } = reusingOneBuffer(transport);
+      const { server } = await serveWatched({ highWaterMark: HIGH_WATER_MARK }, broken);
+      try {
+        const outcome = await lentBuffersCase.run({ host: "127.0.0.1", port: server.address.port }).then(
+          () => undefined,
+          (caught: unknown) => caught,
+        );
+        expect(
+          outcome,
+          `the case passed though ${log.overwritesWhileUnsent} of ${log.reads} reads overwrote bytes not yet sent`,
+        ).toBeInstanceOf(Error);
+        const message = (outcome as Error).message;
+        await context.annotate(message, "caught");
+        expect(message).toMatch(
+          /^the echo of 32 MiB that never repeats differs: received 33554432 of 33554432 bytes, SHA-256 [0-9a-f]{64}, expected [0-9a-f]{64}; byte \d+ is the first to differ /,
+        );
+      } finally {
+        await server.shutdown({ timeout: 0 });
+      }
+    },
+    lentBuffersCase.timeout,
+  );
+});
