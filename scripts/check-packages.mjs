@@ -162,8 +162,8 @@ function exportedNames(dir) {
 /**
  * `deno doc --lint`, counting only the package's own findings. In the workspace the other
  * `@tcp-echo/*` packages are local files, so deno doc calls their exported types "private" when
- * this package's API mentions them (the CLI's `main()` takes the core's `Transport`) or re-exports
- * one (the adapters re-export `Transport`, whose members name more core types). On JSR they are
+ * this package's API mentions them (the CLI's `main()` takes the core's `TcpTransport`) or re-exports
+ * one (the adapters re-export `TcpTransport`, whose members name more core types). On JSR they are
  * another package's public API, linted when that package is; those findings are reported as a
  * count, not as failures.
  */

@@ -1,7 +1,6 @@
 import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { EchoClient, type Target, withDeadline } from "../src/index.ts";
-import { requires } from "./capability.ts";
 import { cpuSeconds, Fixture } from "./fixture.ts";
 
 const LIMIT = 64;
@@ -67,8 +66,10 @@ describe(`descriptor exhaustion (${CLIENTS} clients, a limit of ${LIMIT} descrip
     });
   }, 20_000);
 
-  it("uses under half a core while it cannot accept", async (context) => {
-    requires(context, "acceptBackoff");
+  // The server's default connection limit comes from its open-file limit, so it rejects the
+  // clients it has no descriptor for instead of failing to accept them: a runtime that retries a
+  // failed accept in a busy loop (Bun: no acceptBackoff) never gets there.
+  it("uses under half a core while more clients arrive than it has descriptors for", async () => {
     await whileExhausted(async (fixture) => {
       const cpuBefore = cpuSeconds(fixture.pid);
       const started = performance.now();

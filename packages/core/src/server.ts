@@ -200,7 +200,12 @@ export async function serve<B extends object, A extends SocketAddress>(
 
   wanted("listening")?.({ type: "listening", address, runtime: transport.runtime });
   if (descriptors !== undefined && allowed !== undefined && limit > allowed) {
-    wanted("descriptor-limit")?.({ type: "descriptor-limit", maxConnections: limit, allowed, limit: descriptors.limit });
+    wanted("descriptor-limit")?.({
+      type: "descriptor-limit",
+      maxConnections: limit,
+      allowed,
+      limit: descriptors.limit,
+    });
   }
 
   let stopping: Promise<ShutdownResult> | undefined;

@@ -15,7 +15,8 @@ export interface RuntimeInfo {
 /**
  * The optional abilities a transport may lack. Each one it cannot provide is listed in its
  * `unsupported` table with the reason; an option that needs it then fails with
- * `ERR_UNSUPPORTED_OPTION`, and the conformance suite skips its cases with that reason.
+ * `ERR_UNSUPPORTED_OPTION` (the conformance suite checks that it does), and the cases that need
+ * the ability itself are skipped with that reason.
  */
 export type Capability =
   /** `listen({ backlog })` reaches `listen(2)`. Needed for the `backlog` option. */

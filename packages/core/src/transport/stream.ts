@@ -56,7 +56,11 @@ export interface SocketEvents {
   onClose(error?: Error): void;
   /** Bytes the connection has accepted for writing so far; all of them reach `send()`, in order. */
   readonly bytesAccepted: number;
-  /** Bytes `send()` has reported as taken so far. */
+  /**
+   * Bytes `send()` has reported as taken so far. Taken means the runtime no longer reads the
+   * chunk's memory: a runtime that keeps a reference to what it took until it is written (Node's
+   * streams) must not reuse read buffers, or must report bytes as taken only once written.
+   */
   readonly bytesSent: number;
 }
 
