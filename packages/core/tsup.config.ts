@@ -6,7 +6,7 @@ import { packageBuild } from "../../tsup.config.base.ts";
 export default defineConfig(
   packageBuild({
     platform: "neutral",
-    entry: { index: "src/index.ts", transport: "src/transport/index.ts" },
+    entry: { index: "src/index.ts", transport: "src/transport.ts" },
     splitting: true,
   }),
 );

@@ -1,5 +1,5 @@
-import { formatAddress, type TcpAddress, type TcpFactory } from "@tcp-echo/core";
 import { readdirSync, readFileSync } from "node:fs";
+import { formatAddress, type TcpAddress, type TcpFactory, type TcpOptions, type TcpTransport } from "@tcp-echo/core";
 import {
   readDescriptors,
   type StreamListener,
@@ -12,7 +12,10 @@ import { mapListenError } from "./errors.ts";
 import { assertBun } from "./runtime.ts";
 import { BunSocket } from "./socket.ts";
 
-const files = { readText: (path: string) => readFileSync(path, "utf8"), countEntries: (path: string) => readdirSync(path).length };
+const files = {
+  readText: (path: string) => readFileSync(path, "utf8"),
+  countEntries: (path: string) => readdirSync(path).length,
+};
 
 const adapter: TcpAdapter = {
   runtime: assertBun(),
@@ -72,7 +75,7 @@ const adapter: TcpAdapter = {
  * process.once("SIGINT", () => server.shutdown({ timeout: 5000 }));
  * ```
  */
-export const tcp: TcpFactory = (options) => tcpTransport(adapter, options);
+export const tcp: TcpFactory = (options?: TcpOptions): TcpTransport => tcpTransport(adapter, options);
 
 class BunListener implements StreamListener<TcpAddress> {
   readonly address: TcpAddress;

@@ -58,7 +58,7 @@ export class TcpEchoError extends Error {
  * import { ListenerStateError } from "@tcp-echo/core";
  *
  * const error = new ListenerStateError("Cannot listen: call bind() first");
- * console.log(error.code); // "ERR_LISTENER_STATE"
+ * if (error.code !== "ERR_LISTENER_STATE") throw new Error(error.code);
  * ```
  */
 export class ListenerStateError extends TcpEchoError {
@@ -80,7 +80,7 @@ export class ListenerStateError extends TcpEchoError {
  * import { ListenerClosedError } from "@tcp-echo/core";
  *
  * const error = new ListenerClosedError("Cannot accept: the listener is closed");
- * console.log(error.code); // "ERR_LISTENER_CLOSED"
+ * if (error.code !== "ERR_LISTENER_CLOSED") throw new Error(error.code);
  * ```
  */
 export class ListenerClosedError extends TcpEchoError {
@@ -102,7 +102,7 @@ export class ListenerClosedError extends TcpEchoError {
  * import { AddressInUseError } from "@tcp-echo/core";
  *
  * const error = new AddressInUseError("127.0.0.1:7007");
- * console.log(error.message); // "Cannot listen on 127.0.0.1:7007: address already in use"
+ * if (error.message !== "Cannot listen on 127.0.0.1:7007: address already in use") throw new Error(error.message);
  * ```
  */
 export class AddressInUseError extends TcpEchoError {
@@ -128,7 +128,8 @@ export class AddressInUseError extends TcpEchoError {
  * ```ts
  * import { PermissionDeniedError } from "@tcp-echo/core";
  *
- * console.log(new PermissionDeniedError("0.0.0.0:7").code); // "EACCES"
+ * const { code } = new PermissionDeniedError("0.0.0.0:7");
+ * if (code !== "EACCES") throw new Error(code);
  * ```
  */
 export class PermissionDeniedError extends TcpEchoError {
@@ -153,7 +154,8 @@ export class PermissionDeniedError extends TcpEchoError {
  * ```ts
  * import { AddressNotAvailableError } from "@tcp-echo/core";
  *
- * console.log(new AddressNotAvailableError("192.0.2.1:7007").code); // "EADDRNOTAVAIL"
+ * const { code } = new AddressNotAvailableError("192.0.2.1:7007");
+ * if (code !== "EADDRNOTAVAIL") throw new Error(code);
  * ```
  */
 export class AddressNotAvailableError extends TcpEchoError {
@@ -180,7 +182,7 @@ export class AddressNotAvailableError extends TcpEchoError {
  * import { UnknownOptionError } from "@tcp-echo/core";
  *
  * const error = new UnknownOptionError("serve", "prot", ["host", "port"]);
- * console.log(error.message); // "Cannot serve: unknown option 'prot' (known: host, port)"
+ * if (error.message !== "Cannot serve: unknown option 'prot' (known: host, port)") throw new Error(error.message);
  * ```
  */
 export class UnknownOptionError extends TcpEchoError {
@@ -212,8 +214,7 @@ export class UnknownOptionError extends TcpEchoError {
  * import { UnsupportedOptionError } from "@tcp-echo/core";
  *
  * const error = new UnsupportedOptionError("backlog", "bun", "Bun.listen takes no backlog");
- * console.log(error.message);
- * // "Cannot use option 'backlog' on bun: Bun.listen takes no backlog"
+ * if (error.message !== "Cannot use option 'backlog' on bun: Bun.listen takes no backlog") throw error;
  * ```
  */
 export class UnsupportedOptionError extends TcpEchoError {
@@ -252,10 +253,10 @@ export type ListenFailureCode = "EADDRINUSE" | "EACCES" | "EADDRNOTAVAIL";
  *
  * @example Map a runtime's error code
  * ```ts
- * import { listenError } from "@tcp-echo/core";
+ * import { listenError } from "@tcp-echo/core/transport";
  *
  * const error = listenError("EADDRINUSE", "127.0.0.1:7007", new Error("listen EADDRINUSE"));
- * console.log(error.code); // "EADDRINUSE"
+ * if (error.code !== "EADDRINUSE") throw new Error(error.code);
  * ```
  */
 export function listenError(code: ListenFailureCode | undefined, address: string, cause: unknown): TcpEchoError {

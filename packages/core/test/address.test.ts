@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AddressFamily, TcpBindOptions, Unsupported } from "../src/index.ts";
 import { formatAddress, isIPv4, isIPv6, TcpEchoError } from "../src/index.ts";
-import { resolveTcpBind } from "../src/transport/index.ts";
+import { resolveTcpBind } from "../src/transport.ts";
 
 const capable = { runtime: { name: "test", version: "1" }, unsupported: {} };
 

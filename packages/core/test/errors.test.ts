@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AddressInUseError, AddressNotAvailableError, PermissionDeniedError, TcpEchoError } from "../src/index.ts";
-import { listenError } from "../src/transport/index.ts";
+import { listenError } from "../src/transport.ts";
 
 describe("listenError", () => {
   it.each([

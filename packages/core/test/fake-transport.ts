@@ -6,7 +6,7 @@ import {
   type StreamSocket,
   type TcpListenTarget,
   tcpTransport,
-} from "../src/transport/index.ts";
+} from "../src/transport.ts";
 
 /** An in-memory socket: the test plays the peer and the kernel. */
 export class FakeSocket implements StreamSocket<TcpAddress> {

@@ -1,4 +1,4 @@
-import { formatAddress, type TcpAddress, type TcpFactory } from "@tcp-echo/core";
+import { formatAddress, type TcpAddress, type TcpFactory, type TcpOptions, type TcpTransport } from "@tcp-echo/core";
 import {
   type AcceptSink,
   readDescriptors,
@@ -66,7 +66,7 @@ const adapter: TcpAdapter = {
  * Deno.addSignalListener("SIGINT", () => server.shutdown({ timeout: 5000 }));
  * ```
  */
-export const tcp: TcpFactory = (options) => tcpTransport(adapter, options);
+export const tcp: TcpFactory = (options?: TcpOptions): TcpTransport => tcpTransport(adapter, options);
 
 class DenoListener implements StreamListener<TcpAddress> {
   readonly address: TcpAddress;

@@ -28,20 +28,20 @@
  * @module
  */
 
-export { tcpAddress } from "../address.ts";
-export { type ListenFailureCode, listenError } from "../errors.ts";
-export { resolveTcpBind, type TcpBindTarget } from "../tcp/bind.ts";
-export { type TcpAdapter, type TcpListenTarget, tcpTransport } from "../tcp/transport.ts";
-export type { Capability, RuntimeInfo, Unsupported } from "./capability.ts";
+export { tcpAddress } from "./address.ts";
+export { type ListenFailureCode, listenError } from "./errors.ts";
+export { resolveTcpBind, type TcpBindTarget } from "./tcp/bind.ts";
+export { type TcpAdapter, type TcpListenTarget, tcpTransport } from "./tcp/transport.ts";
+export type { Capability, RuntimeInfo, Unsupported } from "./transport/capability.ts";
 export type {
   DatagramBinding,
   DatagramEvents,
   DatagramSettings,
   DatagramSocket,
   DatagramTransport,
-} from "./datagram.ts";
-export { type DescriptorFiles, type Descriptors, readDescriptors } from "./descriptors.ts";
-export { rejectUnknownOptions, requireCapability } from "./options.ts";
+} from "./transport/datagram.ts";
+export { type DescriptorFiles, type Descriptors, readDescriptors } from "./transport/descriptors.ts";
+export { rejectUnknownOptions, requireCapability } from "./transport/options.ts";
 export type {
   AcceptSink,
   AddressOf,
@@ -52,4 +52,4 @@ export type {
   StreamListener,
   StreamSocket,
   StreamTransport,
-} from "./stream.ts";
+} from "./transport/stream.ts";
