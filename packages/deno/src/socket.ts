@@ -16,6 +16,8 @@ export class DenoSocket implements StreamSocket<TcpAddress> {
   #writeShut = false;
   #closed = false;
   #failure: Error | undefined;
+  /** The last write's promise, to wait on before reading again. */
+  #lastWrite: Promise<number> | undefined;
 
   constructor(conn: Deno.TcpConn) {
     this.#conn = conn;
@@ -37,7 +39,10 @@ export class DenoSocket implements StreamSocket<TcpAddress> {
   }
 
   send(chunk: Uint8Array): number | Promise<number> {
-    return this.#closed ? -1 : this.#conn.write(chunk);
+    if (this.#closed) return -1;
+    const written = this.#conn.write(chunk);
+    this.#lastWrite = written;
+    return written;
   }
 
   pause(): void {
@@ -81,6 +86,10 @@ export class DenoSocket implements StreamSocket<TcpAddress> {
           });
           continue;
         }
+        // Read again only once everything written is sent: the read buffer is free then (the
+        // chunks were lent), and what arrived meanwhile comes in one read.
+        while (events.bytesSent < events.bytesAccepted && !this.#closed) await this.#written();
+        if (this.#closed) return;
         const buffer = buffers.next();
         const n = await conn.read(buffer);
         if (this.#closed) return;
@@ -94,6 +103,15 @@ export class DenoSocket implements StreamSocket<TcpAddress> {
       }
     } catch (error) {
       this.reset(error);
+    }
+  }
+
+  /** Settles when the last write does; its failure is the write queue's to report. */
+  async #written(): Promise<void> {
+    try {
+      await this.#lastWrite;
+    } catch {
+      // The write queue resets the socket with this error.
     }
   }
 
