@@ -12,11 +12,6 @@ import { mapListenError } from "./errors.ts";
 import { assertBun } from "./runtime.ts";
 import { BunSocket } from "./socket.ts";
 
-const files = {
-  readText: (path: string) => readFileSync(path, "utf8"),
-  countEntries: (path: string) => readdirSync(path).length,
-};
-
 const adapter: TcpAdapter = {
   runtime: assertBun(),
   unsupported: {
@@ -25,7 +20,7 @@ const adapter: TcpAdapter = {
     acceptBackoff:
       "Bun.listen retries a failed accept (EMFILE) at once, in a busy loop, with no error to back off on (oven-sh/bun#32705)",
   },
-  descriptors: () => readDescriptors(files),
+  descriptors: () => readDescriptors({ readFileSync, readdirSync }),
   listen(target, _settings, sink) {
     const { noDelay } = target;
     // One handler table for every socket: Bun calls it with the socket, whose `data` is our wrapper.

@@ -88,7 +88,13 @@ export class DenoSocket implements StreamSocket<TcpAddress> {
         }
         // Read again only once everything written is sent: the read buffer is free then (the
         // chunks were lent), and what arrived meanwhile comes in one read.
-        while (events.bytesSent < events.bytesAccepted && !this.#closed) await this.#written();
+        while (events.bytesSent < events.bytesAccepted && !this.#closed) {
+          try {
+            await this.#lastWrite;
+          } catch {
+            // The write queue resets the socket with this error.
+          }
+        }
         if (this.#closed) return;
         const buffer = buffers.next();
         const n = await conn.read(buffer);
@@ -103,15 +109,6 @@ export class DenoSocket implements StreamSocket<TcpAddress> {
       }
     } catch (error) {
       this.reset(error);
-    }
-  }
-
-  /** Settles when the last write does; its failure is the write queue's to report. */
-  async #written(): Promise<void> {
-    try {
-      await this.#lastWrite;
-    } catch {
-      // The write queue resets the socket with this error.
     }
   }
 

@@ -17,8 +17,8 @@ const MAX_ACCEPT_BACKOFF_MS = 1000;
 // Deno lets only --allow-all read /proc/self; without it there is no budget and no default
 // connection limit. The permission query keeps Deno from prompting for it.
 const files = {
-  readText: (path: string) => Deno.readTextFileSync(path),
-  countEntries: (path: string) => Array.from(Deno.readDirSync(path)).length,
+  readFileSync: (path: string) => Deno.readTextFileSync(path),
+  readdirSync: (path: string) => Array.from(Deno.readDirSync(path)),
 };
 
 const adapter: TcpAdapter = {

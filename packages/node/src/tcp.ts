@@ -12,17 +12,12 @@ import { mapListenError } from "./errors.ts";
 import { assertNode } from "./runtime.ts";
 import { NodeSocket } from "./socket.ts";
 
-const files = {
-  readText: (path: string) => readFileSync(path, "utf8"),
-  countEntries: (path: string) => readdirSync(path).length,
-};
-
 const adapter: TcpAdapter = {
   runtime: assertNode(),
   unsupported: {
     reuseAddressOff: "node:net always sets SO_REUSEADDR on listening sockets (libuv)",
   },
-  descriptors: () => readDescriptors(files),
+  descriptors: () => readDescriptors({ readFileSync, readdirSync }),
   // https://nodejs.org/api/net.html#serverlistenoptions-callback
   listen(target, settings, sink) {
     const server = createServer({

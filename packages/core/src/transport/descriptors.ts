@@ -15,12 +15,15 @@ export interface Descriptors {
   readonly open: number;
 }
 
-/** How an adapter reads the files the budget comes from, with its runtime's file API. */
+/**
+ * How an adapter reads the files the budget comes from: the two `node:fs` functions, which
+ * Node.js and Bun pass as they are, and Deno in its own API's terms.
+ */
 export interface DescriptorFiles {
   /** The text of a file. */
-  readText(path: string): string;
-  /** How many entries a directory has. */
-  countEntries(path: string): number;
+  readFileSync(path: string, encoding: "utf8"): string;
+  /** The entries of a directory. */
+  readdirSync(path: string): readonly unknown[];
 }
 
 const MAX_OPEN_FILES = /^Max open files\s+(\d+|unlimited)\s/m;
@@ -42,8 +45,8 @@ const UNCOUNTED_OPEN = 32;
  * import { readDescriptors } from "@tcp-echo/core/transport";
  *
  * const budget = readDescriptors({
- *   readText: () => "Limit                     Soft Limit           Hard Limit           Units\\nMax open files            1024                 4096                 files\\n",
- *   countEntries: () => 12,
+ *   readFileSync: () => "Limit                     Soft Limit           Hard Limit           Units\\nMax open files            1024                 4096                 files\\n",
+ *   readdirSync: () => Array.from({ length: 12 }),
  * });
  * if (budget?.limit !== 1024 || budget.open !== 12) throw new Error(JSON.stringify(budget));
  * ```
@@ -51,7 +54,7 @@ const UNCOUNTED_OPEN = 32;
 export function readDescriptors(files: DescriptorFiles): Descriptors | undefined {
   let text: string;
   try {
-    text = files.readText("/proc/self/limits");
+    text = files.readFileSync("/proc/self/limits", "utf8");
   } catch {
     return undefined;
   }
@@ -59,7 +62,7 @@ export function readDescriptors(files: DescriptorFiles): Descriptors | undefined
   if (soft === undefined || soft === "unlimited") return undefined;
   let open = UNCOUNTED_OPEN;
   try {
-    open = files.countEntries("/proc/self/fd");
+    open = files.readdirSync("/proc/self/fd").length;
   } catch {
     // Counted as UNCOUNTED_OPEN.
   }
