@@ -8,6 +8,8 @@
  *   cli      runs the `tcp-echo` bin with `--port 0`, echoes a message through it, runs three quick
  *            cases of the installed `tcp-echo-conformance` bin against it, sends SIGTERM and
  *            expects exit code 0 (skipped, saying so, when packages/cli/dist/bin.js is absent)
+ *   runner   starts the bin the way each runtime's package runner does (npx, bunx --bun,
+ *            deno run -A npm:) and checks that it runs on that runtime
  *   server   runs a script that imports { listen } from "@tcp-echo/server", echoes a message
  *            through a client and shuts down (packages/server/test/smoke.mjs)
  *
@@ -146,6 +148,23 @@ async function cliCheck(runtime, project) {
   return `${line[0].trim()}; echoed ${message.length} bytes${conformance}; SIGTERM -> exit 0`;
 }
 
+/**
+ * The package as each runtime's package runner starts it, from the installed tarball: `npx`,
+ * `bunx --bun` (without `--bun`, bunx obeys the bin's `#!/usr/bin/env node` and runs Node.js),
+ * and `deno run -A npm:` (Deno ignores the shebang). Each must say it runs on its own runtime.
+ */
+async function runnerCheck(runtime, project) {
+  const commands = {
+    node: ["npx", "--offline", "--no-install", "@tcp-echo/cli", "--version"],
+    deno: [bin("deno"), "run", "-A", "npm:@tcp-echo/cli", "--version"],
+    bun: [bin("bun"), "x", "--bun", "@tcp-echo/cli", "--version"],
+  };
+  const [cmd, ...args] = commands[runtime];
+  const out = (await exec(cmd, args, project, PROCESS_MS)).trim();
+  if (!out.includes(`(${runtime} `)) throw new Error(`${[cmd, ...args].join(" ")} printed ${JSON.stringify(out)}`);
+  return `${[cmd === bin(runtime) ? runtime : cmd, ...args].join(" ")}: ${out}`;
+}
+
 async function serverCheck(runtime, project) {
   const proc = start([...runtimes[runtime], join(project, "smoke.mjs")], project);
   const { code, signal } = await withDeadline(proc.exited, PROCESS_MS, "exit of the listen() script");
@@ -212,6 +231,7 @@ try {
     const checks = hasCli
       ? [
           ["cli", cliCheck],
+          ["runner", runnerCheck],
           ["server", serverCheck],
         ]
       : [["server", serverCheck]];

@@ -82,6 +82,12 @@ const steps = [
     cmd: process.execPath,
     args: ["examples/per-client-limit/check.mjs"],
   },
+  {
+    id: "examples",
+    title: "documented examples (Node 20 syntax)",
+    cmd: process.execPath,
+    args: ["scripts/check-examples.mjs"],
+  },
   ...workspaceTests(),
 ];
 
