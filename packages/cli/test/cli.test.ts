@@ -225,21 +225,32 @@ describe.concurrent.each(RUNTIMES)("tcp-echo on %s", (runtime) => {
 
   test("SIGTERM lets 20 connections mid-transfer finish, refuses new ones, and exits 0", async () => {
     const { process: server, port } = await startServer(runtime, ["--port", "0", "--quiet"]);
-    const payloads = Array.from({ length: 20 }, () => randomBytes(64 * 1024));
+    const chunk = 64 * 1024;
+    const chunks = 64;
+    const payloads = Array.from({ length: 20 }, () => randomBytes(chunk * chunks));
     const clients = await Promise.all(payloads.map(() => Client.open(port)));
-    const half = 32 * 1024;
-    for (const [i, client] of clients.entries()) client.send(payloads[i]?.subarray(0, half) ?? "");
-    await Promise.all(clients.map((client) => client.waitForBytes(half)));
-
+    // Each client streams its 4 MiB a chunk at a time, the next as soon as the last is echoed:
+    // data is moving on every connection when SIGTERM arrives, so none is idle, and each ends
+    // its transfer with a FIN of its own.
+    let started = 0;
+    let signalled: () => void = () => {};
+    const allStarted = new Promise<void>((resolve) => {
+      signalled = resolve;
+    });
+    const transfers = clients.map(async (client, i) => {
+      const payload = payloads[i] ?? Buffer.alloc(0);
+      for (let sent = 0; sent < payload.length; sent += chunk) {
+        client.send(payload.subarray(sent, sent + chunk));
+        await client.waitForCount(sent + chunk);
+        if (sent === 4 * chunk && ++started === clients.length) signalled();
+      }
+      return client.finish();
+    });
+    await withDeadline(allStarted, 10_000, "every client to be mid-transfer");
     server.signal("SIGTERM");
     await server.waitForLine(/^tcp-echo shutting down: 20 connections open, waiting up to 10s$/);
     expect(await connectError(port)).toBe("ECONNREFUSED");
-    const received = await Promise.all(
-      clients.map((client, i) => {
-        client.send(payloads[i]?.subarray(half) ?? "");
-        return client.finish();
-      }),
-    );
+    const received = await Promise.all(transfers);
     for (const [i, bytes] of received.entries()) {
       expect(bytes.equals(payloads[i] ?? Buffer.alloc(0)), `client ${i} got every byte`).toBe(true);
     }

@@ -29,9 +29,11 @@ function counting(inner: TcpTransport) {
 }
 
 /**
- * The runtime's transport made unsound on purpose: it copies each chunk into one scratch buffer
- * per connection and lends that, overwriting it on the next read whatever the core still has to
- * send from it (it ignores `onData`'s answer and `bytesSent`).
+ * The runtime's transport made unsound on purpose: it copies each chunk, in two halves, into the
+ * start of one scratch buffer per connection and lends that, so the second half overwrites the
+ * first whatever the core still has to send from it (it ignores `onData`'s answer and
+ * `bytesSent`). Halves, so that it overwrites lent bytes even on a runtime whose own reads wait
+ * for the echo to be sent (Deno's).
  */
 function reusingOneBuffer(inner: TcpTransport) {
   const log = { reads: 0, overwritesWhileUnsent: 0 };
@@ -40,12 +42,16 @@ function reusingOneBuffer(inner: TcpTransport) {
       let scratch = new Uint8Array(64 << 10);
       let lentUntil = 0;
       return forwardingEvents(events, (chunk) => {
-        log.reads++;
-        if (events.bytesSent < lentUntil) log.overwritesWhileUnsent++;
-        if (chunk.byteLength > scratch.byteLength) scratch = new Uint8Array(chunk.byteLength);
-        scratch.set(chunk);
-        events.onData(scratch.subarray(0, chunk.byteLength));
-        lentUntil = events.bytesAccepted;
+        const half = chunk.byteLength >> 1 || chunk.byteLength;
+        for (let offset = 0; offset < chunk.byteLength; offset += half) {
+          const part = chunk.subarray(offset, offset + half);
+          log.reads++;
+          if (events.bytesSent < lentUntil) log.overwritesWhileUnsent++;
+          if (part.byteLength > scratch.byteLength) scratch = new Uint8Array(part.byteLength);
+          scratch.set(part);
+          events.onData(scratch.subarray(0, part.byteLength));
+          lentUntil = events.bytesAccepted;
+        }
         // The adapter's own chunk was copied, so the adapter may have it back at once.
         return false;
       });

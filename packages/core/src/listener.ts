@@ -65,8 +65,8 @@ export interface ShutdownOptions {
   /**
    * Close each connection with nothing in flight (nothing unsent, nothing received for this
    * many milliseconds) with a FIN, rather than wait for it: an idle echo connection loses
-   * nothing. A busy one is closed as soon as it goes idle. Default 250; 0 waits for every
-   * connection to end by itself.
+   * nothing. One that was busy during the shutdown is closed once silent for eight such periods
+   * (2 s by default) with nothing unsent. Default 250; 0 waits for every connection to end by itself.
    */
   readonly quietPeriod?: number;
   /** The close reason given to the connections reset at the deadline. Default `"shutdown"`. */

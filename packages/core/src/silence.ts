@@ -25,7 +25,8 @@ export class SilenceSweeper {
    * Starts sweeping; the connections open now count as seen now.
    * @param interval Milliseconds between sweeps.
    * @param connections The open connections, read at each sweep.
-   * @param swept Called at each sweep for each connection with the sweeps in a row that saw no new byte from it.
+   * @param swept Called at each sweep for each connection seen before, with the sweeps in a row
+   * that saw no new byte from it (0 when this one did).
    */
   constructor(
     interval: number,
@@ -43,6 +44,7 @@ export class SilenceSweeper {
           } else if (last.bytesRead !== connection.bytesRead) {
             last.bytesRead = connection.bytesRead;
             last.silentSweeps = 0;
+            swept(connection, 0);
           } else {
             swept(connection, ++last.silentSweeps);
           }
@@ -74,10 +76,15 @@ export function closeIdleConnections(timeout: number, connections: () => Iterabl
   });
 }
 
+/** Sweeps of silence after which a connection that was busy during the shutdown counts as idle. */
+const BUSY_SWEEPS = 8;
+
 /**
  * A shutdown's check for idle connections: a connection with nothing in flight (nothing
  * unsent, nothing received for `quietPeriod` ms) is closed with a FIN at the next sweep, and
- * loses nothing. A busy one is closed as soon as it goes idle in the same sense.
+ * loses nothing. One that has been busy since the shutdown began (bytes arrived, or some were
+ * unsent) is closed once it has been silent for eight quiet periods (2 s by default) with
+ * nothing unsent: a client pausing between two sends of a transfer is not cut off.
  *
  * @param quietPeriod Milliseconds without a received byte after which a connection counts as idle.
  * @param connections The open connections.
@@ -89,10 +96,14 @@ export function closeIdleOnShutdown(
   connections: () => Iterable<Connection>,
   closed: (connection: Connection) => void,
 ): SilenceSweeper {
+  const busy = new WeakSet<Connection>();
   return new SilenceSweeper(quietPeriod, connections, (connection, silentSweeps) => {
-    if (silentSweeps >= 1 && connection.unsentBytes === 0 && connection.writable) {
-      connection.close("shutdown-idle");
-      closed(connection);
+    if (silentSweeps === 0 || connection.unsentBytes > 0) {
+      busy.add(connection);
+      return;
     }
+    if (!connection.writable || silentSweeps < (busy.has(connection) ? BUSY_SWEEPS : 1)) return;
+    connection.close("shutdown-idle");
+    closed(connection);
   });
 }

@@ -130,7 +130,7 @@ describe("serve", () => {
     expect(events.at(-1)).toEqual({ type: "shutdown", phase: "end", idleClosed: 1, finished: 0, reset: 0 });
   });
 
-  it("leaves a connection with bytes in flight open until they are sent and it goes quiet", async () => {
+  it("leaves a connection with bytes in flight open until they are sent and it has been quiet for 2 s", async () => {
     vi.useFakeTimers();
     const transport = new FakeTransport();
     const server = await serve(transport, { port: 7007 });
@@ -143,6 +143,9 @@ describe("serve", () => {
     busy.full = false;
     busy.events.onWritable();
     expect(busy.text()).toBe("not sent yet");
+    // Busy during the shutdown: idle only after eight quiet periods of silence (2 s from its last byte).
+    await vi.advanceTimersByTimeAsync(750);
+    expect(busy.calls).toEqual([]);
     await vi.advanceTimersByTimeAsync(250);
     expect(busy.calls).toEqual(["close"]);
     busy.finishClose();

@@ -53,13 +53,19 @@ export class Client {
     this.socket.write(bytes);
   }
 
-  /** Waits until at least `count` bytes have arrived in total. */
-  waitForBytes(count: number, ms = 5000): Promise<Buffer> {
-    const enough = new Promise<Buffer>((resolve) => {
+  /** Waits until at least `count` bytes have arrived in total, and returns them all. */
+  async waitForBytes(count: number, ms = 5000): Promise<Buffer> {
+    await this.waitForCount(count, ms);
+    return this.received;
+  }
+
+  /** Waits until at least `count` bytes have arrived in total, without joining them (cheap in a loop). */
+  waitForCount(count: number, ms = 5000): Promise<void> {
+    const enough = new Promise<void>((resolve) => {
       const check = () => {
         if (this.#received < count) return;
         this.#waiters.delete(check);
-        resolve(this.received);
+        resolve();
       };
       this.#waiters.add(check);
       check();
