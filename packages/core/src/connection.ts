@@ -8,7 +8,7 @@
 import type { SocketAddress } from "./address.ts";
 import { TcpEchoError } from "./errors.ts";
 import type { SocketEvents, StreamSocket } from "./transport/stream.ts";
-import { WriteQueue } from "./write-queue.ts";
+import { WriteQueue, type WriteQueueOwner } from "./write-queue.ts";
 
 /**
  * The push-style reader of a connection: one object serves every connection, so no closure is
@@ -162,7 +162,9 @@ let nextId = 1;
  * The core's connection: the {@link Connection} users see, and the {@link SocketEvents} the
  * adapter calls. Not exported from the package: users see the interfaces.
  */
-export class SocketConnection<A extends SocketAddress = SocketAddress> implements Connection<A>, SocketEvents {
+export class SocketConnection<A extends SocketAddress = SocketAddress>
+  implements Connection<A>, SocketEvents, WriteQueueOwner
+{
   readonly id: number = nextId++;
   readonly openedAt: number = Date.now();
   bytesRead = 0;
@@ -402,11 +404,12 @@ export class SocketConnection<A extends SocketAddress = SocketAddress> implement
   }
 
   #writeQueue(): WriteQueue {
-    this.#writes = new WriteQueue(this.#socket, this.#highWaterMark, () => this.#drained());
+    this.#writes = new WriteQueue(this.#socket, this.#highWaterMark, this);
     return this.#writes;
   }
 
-  #drained(): void {
+  /** The write queue's unsent bytes fell below the high-water mark. */
+  writesDrained(): void {
     this.#handler?.onDrain?.(this);
     this.#flushDrainWaiters();
   }

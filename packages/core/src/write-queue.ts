@@ -22,6 +22,11 @@ const WAITING_WRITABLE = 1;
 /** A send's promise is pending. */
 const WAITING_PROMISE = 2;
 
+/** Who hears that the unsent bytes fell below the high-water mark after a false `write()`. */
+export interface WriteQueueOwner {
+  writesDrained(): void;
+}
+
 /** Writes for one socket, in order, with a high-water mark. */
 export class WriteQueue {
   /** Bytes accepted by `write()` so far. */
@@ -30,7 +35,11 @@ export class WriteQueue {
   bytesSent = 0;
   readonly #socket: StreamSocket;
   readonly #highWaterMark: number;
-  readonly #onDrain: () => void;
+  readonly #owner: WriteQueueOwner;
+  // Made on the first send that completes later (Deno; Node when full): Bun never needs them,
+  // and an idle server holds one queue per connection.
+  #onSettled: ((taken: number) => void) | undefined;
+  #onFailed: ((error: unknown) => void) | undefined;
   /** Chunks not yet offered; made on first use, as most writes go straight out. */
   #waiting: Uint8Array[] | undefined;
   /** The chunk offered and not wholly taken yet. */
@@ -45,12 +54,12 @@ export class WriteQueue {
   /**
    * @param socket The adapter's socket.
    * @param highWaterMark Unsent bytes at which `write()` starts returning false.
-   * @param onDrain Called when the unsent bytes fall below the mark after a false `write()`.
+   * @param owner Told when the unsent bytes fall below the mark after a false `write()`.
    */
-  constructor(socket: StreamSocket, highWaterMark: number, onDrain: () => void) {
+  constructor(socket: StreamSocket, highWaterMark: number, owner: WriteQueueOwner) {
     this.#socket = socket;
     this.#highWaterMark = highWaterMark;
-    this.#onDrain = onDrain;
+    this.#owner = owner;
   }
 
   /** Bytes accepted and not yet taken by the runtime. */
@@ -112,7 +121,9 @@ export class WriteQueue {
       if (typeof taken !== "number") {
         this.#current = chunk;
         this.#state = WAITING_PROMISE;
-        taken.then(this.#settled, this.#failed);
+        this.#onSettled ??= (count) => this.#settled(count);
+        this.#onFailed ??= (error) => this.#failed(error);
+        taken.then(this.#onSettled, this.#onFailed);
         return;
       }
       if (taken < 0) return;
@@ -129,7 +140,7 @@ export class WriteQueue {
     if (this.#after !== OPEN) this.#finish();
   }
 
-  readonly #settled = (taken: number): void => {
+  #settled(taken: number): void {
     const chunk = this.#current as Uint8Array;
     this.#current = undefined;
     this.#state = READY;
@@ -142,18 +153,18 @@ export class WriteQueue {
     }
     this.#progressed();
     if (this.#after !== OPEN) this.#finish();
-  };
+  }
 
-  readonly #failed = (error: unknown): void => {
+  #failed(error: unknown): void {
     this.#state = READY;
     if (!this.#closed) this.#socket.reset(error);
     this.dispose();
-  };
+  }
 
   #progressed(): void {
     if (this.#needDrain && this.bytesAccepted - this.bytesSent < this.#highWaterMark) {
       this.#needDrain = false;
-      this.#onDrain();
+      this.#owner.writesDrained();
     }
   }
 

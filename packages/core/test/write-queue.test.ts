@@ -8,7 +8,7 @@ function queue(highWaterMark = 4) {
   const socket = new FakeSocket(50_000);
   let drains = 0;
   socket.events = { onClose() {} } as unknown as FakeSocket["events"];
-  const writes = new WriteQueue(socket, highWaterMark, () => drains++);
+  const writes = new WriteQueue(socket, highWaterMark, { writesDrained: () => drains++ });
   return { socket, writes, drains: () => drains };
 }
 

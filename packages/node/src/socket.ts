@@ -2,6 +2,29 @@ import type { Socket } from "node:net";
 import type { TcpAddress } from "@tcp-echo/core";
 import { type SocketEvents, type StreamSocket, tcpAddress } from "@tcp-echo/core/transport";
 
+const EVENTS = Symbol("tcp-echo events");
+const FAILURE = Symbol("tcp-echo failure");
+
+/** A `net.Socket` carrying its core events, so one set of listener functions serves every socket. */
+interface Wired extends Socket {
+  [EVENTS]: SocketEvents;
+  [FAILURE]?: Error;
+}
+
+// Node calls a listener with the socket as `this`: no closure per socket and event.
+function onData(this: Wired, chunk: Buffer): void {
+  this[EVENTS].onData(chunk);
+}
+function onEnd(this: Wired): void {
+  this[EVENTS].onEnd();
+}
+function onError(this: Wired, error: Error): void {
+  this[FAILURE] = error;
+}
+function onClose(this: Wired): void {
+  this[EVENTS].onClose(this[FAILURE]);
+}
+
 // https://nodejs.org/api/net.html#class-netsocket
 export class NodeSocket implements StreamSocket<TcpAddress> {
   readonly #socket: Socket;
@@ -11,14 +34,12 @@ export class NodeSocket implements StreamSocket<TcpAddress> {
   }
 
   start(events: SocketEvents): void {
-    const socket = this.#socket;
-    let failure: Error | undefined;
-    socket.on("data", (chunk: Buffer) => events.onData(chunk));
-    socket.on("end", () => events.onEnd());
-    socket.on("error", (error) => {
-      failure = error;
-    });
-    socket.on("close", () => events.onClose(failure));
+    const socket = this.#socket as Wired;
+    socket[EVENTS] = events;
+    socket.on("data", onData);
+    socket.on("end", onEnd);
+    socket.on("error", onError);
+    socket.on("close", onClose);
   }
 
   get localAddress(): TcpAddress {
