@@ -147,9 +147,9 @@ export interface Connection<A extends SocketAddress = SocketAddress> extends Asy
 }
 
 /** Hooks the listener gives each connection it creates. */
-export interface ConnectionOwner {
+export interface ConnectionOwner<A extends SocketAddress = SocketAddress> {
   /** Called once when the connection closes. */
-  released(connection: SocketConnection, error: Error | undefined): void;
+  released(connection: SocketConnection<A>, error: Error | undefined): void;
 }
 
 function stateError(message: string): TcpEchoError {
@@ -174,7 +174,7 @@ export class SocketConnection<A extends SocketAddress = SocketAddress>
   closeReason: CloseReason | undefined;
 
   readonly #socket: StreamSocket<A>;
-  readonly #owner: ConnectionOwner;
+  readonly #owner: ConnectionOwner<A>;
   readonly #highWaterMark: number;
   #handler: ConnectionHandler<A> | undefined;
   /** Whether chunks go to a handler that only borrows them. */
@@ -197,7 +197,7 @@ export class SocketConnection<A extends SocketAddress = SocketAddress>
   #closed: Promise<Error | undefined> | undefined;
   #resolveClosed: ((error: Error | undefined) => void) | undefined;
 
-  constructor(socket: StreamSocket<A>, owner: ConnectionOwner, highWaterMark: number) {
+  constructor(socket: StreamSocket<A>, owner: ConnectionOwner<A>, highWaterMark: number) {
     this.#socket = socket;
     this.#owner = owner;
     this.#highWaterMark = highWaterMark;
@@ -222,7 +222,7 @@ export class SocketConnection<A extends SocketAddress = SocketAddress>
   }
 
   get bytesAccepted(): number {
-    return this.#writes?.bytesAccepted ?? 0;
+    return this.bytesWritten;
   }
 
   get bytesSent(): number {

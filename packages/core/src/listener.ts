@@ -307,9 +307,8 @@ export class Listener<B extends object = object, A extends SocketAddress = Socke
     return connection;
   }
 
-  readonly #owner: ConnectionOwner = {
-    released: (released, error) => {
-      const connection = released as SocketConnection<A>;
+  readonly #owner: ConnectionOwner<A> = {
+    released: (connection, error) => {
       this.#connections.delete(connection);
       const unclaimed = this.#unclaimed.indexOf(connection);
       if (unclaimed !== -1) this.#unclaimed.splice(unclaimed, 1);

@@ -44,8 +44,6 @@ export { type DescriptorFiles, type Descriptors, readDescriptors } from "./trans
 export { rejectUnknownOptions, requireCapability } from "./transport/options.ts";
 export type {
   AcceptSink,
-  AddressOf,
-  BindOptionsOf,
   ListenSettings,
   SocketEvents,
   StreamBinding,

@@ -174,9 +174,3 @@ export interface StreamTransport<B extends object = object, A extends SocketAddr
    */
   bind(options: B): StreamBinding<A>;
 }
-
-/** The bind options of a stream transport. */
-export type BindOptionsOf<T> = T extends StreamTransport<infer B, SocketAddress> ? B : never;
-
-/** The address type of a stream transport. */
-export type AddressOf<T> = T extends StreamTransport<object, infer A> ? A : never;
