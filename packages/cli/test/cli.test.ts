@@ -293,6 +293,10 @@ describe.concurrent.each(RUNTIMES)("tcp-echo on %s", (runtime) => {
   ] as const)("a second %s exits at once with %i", async (signal, code) => {
     const { process: server, port } = await startServer(runtime, ["--port", "0"]);
     const client = await Client.open(port);
+    // A client that sends and never reads keeps its echo in flight, so the first signal's
+    // shutdown is still waiting for it (an idle one would be closed after 250 ms).
+    client.socket.pause();
+    client.send(randomBytes(8 * 1024 * 1024));
     await server.waitForLine(/^open #1 /);
     server.signal(signal);
     await server.waitForLine(/^tcp-echo shutting down: 1 connection open, waiting up to 10s$/);

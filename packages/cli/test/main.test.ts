@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { createServer, type Server as NetServer } from "node:net";
 import { tcp } from "@tcp-echo/node";
 import { afterEach, describe, expect, test } from "vitest";
@@ -120,12 +121,15 @@ describe("main", () => {
     const exit = main(platform, tcp());
     const [, port] = (await platform.waitForText(/listening on 127\.0\.0\.1:(\d+) \(node \S+\)\n/)) ?? [];
     const client = await Client.open(Number(port));
-    client.send("abc");
-    await client.waitForBytes(3);
+    // Sending more than the socket buffers hold while reading nothing keeps the echo in flight
+    // across the signal: the connection is busy, not idle, and must be let finish.
+    const payload = randomBytes(8 * 1024 * 1024);
+    client.socket.pause();
+    client.send(payload);
     platform.raise("SIGTERM");
     await platform.waitForText(/shutting down: 1 connection open, waiting up to 10s\n/);
-    client.send("def");
-    expect((await client.finish()).toString()).toBe("abcdef");
+    client.socket.resume();
+    expect((await client.finish()).equals(payload)).toBe(true);
     expect(await exit).toBe(0);
     expect(platform.stderrText).toMatch(/tcp-echo stopped: 0 idle closed, 1 finished, 0 reset\n$/);
   });
