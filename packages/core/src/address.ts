@@ -71,8 +71,30 @@ export interface UdpAddress {
   readonly family: IpFamily;
 }
 
+/**
+ * A TLS endpoint: TCP underneath, told apart so that addresses print as `tls://host:port`.
+ *
+ * @example A TLS listener's address
+ * ```ts
+ * import { formatAddress, type TlsAddress } from "@tcp-echo/core";
+ *
+ * const address: TlsAddress = { transport: "tls", hostname: "127.0.0.1", port: 7443, family: "IPv4" };
+ * if (formatAddress(address) !== "tls://127.0.0.1:7443") throw new Error(formatAddress(address));
+ * ```
+ */
+export interface TlsAddress {
+  /** Discriminates the members of {@link SocketAddress}. */
+  readonly transport: "tls";
+  /** An IP literal, without brackets. */
+  readonly hostname: string;
+  /** The port number, 0 to 65535. */
+  readonly port: number;
+  /** The IP version of `hostname`. */
+  readonly family: IpFamily;
+}
+
 /** Every address a transport may report, told apart by `transport`. */
-export type SocketAddress = TcpAddress | UnixAddress | UdpAddress;
+export type SocketAddress = TcpAddress | UnixAddress | TlsAddress | UdpAddress;
 
 /** A host and port, as `formatAddress()` prints them. */
 export interface HostPort {
@@ -143,7 +165,8 @@ export function isIPv6(text: string): boolean {
 
 /**
  * Formats an address the way people type it: `127.0.0.1:7007` and `[::1]:7007` for TCP (and a
- * bare host and port), `unix:/run/echo.sock`, `udp://127.0.0.1:7007`.
+ * bare host and port), `unix:/run/echo.sock` (`unix:@name` for an abstract name),
+ * `tls://127.0.0.1:7443`, `udp://127.0.0.1:7007`.
  *
  * @param address The address to format.
  * @returns The address as text, with brackets around IPv6 hosts.
@@ -160,7 +183,8 @@ export function formatAddress(address: SocketAddress | HostPort): string {
   if ("path" in address) return `unix:${address.path}`;
   const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
   const text = `${host}:${address.port}`;
-  return "transport" in address && address.transport === "udp" ? `udp://${text}` : text;
+  if (!("transport" in address) || address.transport === "tcp") return text;
+  return `${address.transport}://${text}`;
 }
 
 /**
@@ -182,4 +206,41 @@ export function formatAddress(address: SocketAddress | HostPort): string {
 export function tcpAddress(hostname: string | undefined, port: number | undefined): TcpAddress {
   const host = hostname ?? "";
   return { transport: "tcp", hostname: host, port: port ?? 0, family: host.includes(":") ? "IPv6" : "IPv4" };
+}
+
+/**
+ * Builds a {@link TlsAddress} from the host and port a runtime reports for a TLS socket.
+ *
+ * @param hostname The IP literal, without brackets; `undefined` (a closed socket) gives `""`.
+ * @param port The port; `undefined` gives 0.
+ * @returns The address.
+ *
+ * @example Build a TLS address
+ * ```ts
+ * import { tlsAddress } from "@tcp-echo/core/transport";
+ *
+ * if (tlsAddress("127.0.0.1", 7443).transport !== "tls") throw new Error("transport");
+ * ```
+ */
+export function tlsAddress(hostname: string | undefined, port: number | undefined): TlsAddress {
+  return { ...tcpAddress(hostname, port), transport: "tls" };
+}
+
+/**
+ * Builds a {@link UnixAddress} from the path a runtime reports, spelling a Linux abstract name
+ * (which the runtimes report with a leading NUL byte) as `@name`.
+ *
+ * @param path The runtime's path; `undefined` or `""` for an unnamed socket.
+ * @returns The address.
+ *
+ * @example An abstract name
+ * ```ts
+ * import { unixAddress } from "@tcp-echo/core/transport";
+ *
+ * if (unixAddress("\0echo").path !== "@echo") throw new Error("abstract");
+ * ```
+ */
+export function unixAddress(path: string | undefined): UnixAddress {
+  const text = path ?? "";
+  return { transport: "unix", path: text.startsWith("\0") ? `@${text.slice(1)}` : text };
 }

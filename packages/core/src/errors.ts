@@ -16,7 +16,10 @@ export type TcpEchoErrorCode =
   | "ERR_LISTEN_FAILED"
   | "ERR_INVALID_ADDRESS"
   | "ERR_UNKNOWN_OPTION"
-  | "ERR_UNSUPPORTED_OPTION";
+  | "ERR_UNSUPPORTED_OPTION"
+  | "ERR_INVALID_OPTION"
+  | "ERR_TLS_CREDENTIALS"
+  | "ERR_TLS_HANDSHAKE";
 
 /**
  * The base class of every error tcp-echo raises on purpose.
@@ -112,10 +115,11 @@ export class AddressInUseError extends TcpEchoError {
    * Creates the error for a listen on `address` that failed.
    *
    * @param address The address as `host:port`.
-   * @param options The runtime's error, kept as `cause`.
+   * @param options The runtime's error, kept as `cause`, and `reason`, which replaces
+   * "address already in use" where more is known (a live unix socket, a file in the way).
    */
-  constructor(address: string, options?: { cause?: unknown }) {
-    super("EADDRINUSE", `Cannot listen on ${address}: address already in use`, options);
+  constructor(address: string, options?: { cause?: unknown; reason?: string }) {
+    super("EADDRINUSE", `Cannot listen on ${address}: ${options?.reason ?? "address already in use"}`, options);
     this.address = address;
   }
 }

@@ -4,8 +4,8 @@
  * and half-close, typed errors, the RFC 862 echo handler and server policy (limits, idle
  * timeout, graceful shutdown), over any stream transport.
  *
- * It imports no runtime. Pair it with an adapter's transport: `tcp()` from `@tcp-echo/node`,
- * `@tcp-echo/deno` or `@tcp-echo/bun`. Writing a transport of your own? Its contract is on
+ * It imports no runtime. Pair it with an adapter's transport: `tcp()`, `unix()` or `tls()` from
+ * `@tcp-echo/node`, `@tcp-echo/deno` or `@tcp-echo/bun`. Writing a transport of your own? Its contract is on
  * `@tcp-echo/core/transport`.
  *
  * @example Echo on an ephemeral port, then shut down
@@ -30,6 +30,7 @@ export {
   isIPv6,
   type SocketAddress,
   type TcpAddress,
+  type TlsAddress,
   type UdpAddress,
   type UnixAddress,
 } from "./address.ts";
@@ -64,5 +65,9 @@ export {
 } from "./server.ts";
 export type { AddressFamily, TcpBindOptions } from "./tcp/bind.ts";
 export type { TcpFactory, TcpOptions, TcpTransport } from "./tcp/transport.ts";
+export type { Pem, TlsOptions, TlsVersion } from "./tls/options.ts";
+export type { TlsFactory, TlsTransport } from "./tls/transport.ts";
 export type { Capability, RuntimeInfo, Unsupported } from "./transport/capability.ts";
 export type { StreamTransport } from "./transport/stream.ts";
+export type { UnixBindOptions } from "./unix/bind.ts";
+export type { UnixFactory, UnixOptions, UnixTransport } from "./unix/transport.ts";

@@ -4,8 +4,7 @@
  * checks, error mapping). Applications need none of this: they use `@tcp-echo/core` and an
  * adapter's `tcp()`.
  *
- * Two families share one vocabulary: stream transports (TCP today; unix sockets and TLS plug in
- * the same way) and datagram transports (UDP). Each family's transport is `socket(2)` for one
+ * Two families share one vocabulary: stream transports (TCP, unix sockets, TLS) and datagram transports (UDP). Each family's transport is `socket(2)` for one
  * address type: `bind()` validates without I/O, the binding listens (stream) or opens
  * (datagram). The core owns the write queue, limits, timeouts and shutdown; the adapter owns the
  * runtime socket and reports its close once.
@@ -28,10 +27,13 @@
  * @module
  */
 
-export { tcpAddress } from "./address.ts";
+export { tcpAddress, tlsAddress, unixAddress } from "./address.ts";
 export { type ListenFailureCode, listenError } from "./errors.ts";
 export { resolveTcpBind, type TcpBindTarget } from "./tcp/bind.ts";
 export { type TcpAdapter, type TcpListenTarget, tcpTransport } from "./tcp/transport.ts";
+export { guardHandshake, type Handshake } from "./tls/handshake.ts";
+export { DEFAULT_HANDSHAKE_TIMEOUT, resolveTlsOptions, type TlsSettings } from "./tls/options.ts";
+export { type TlsAcceptSink, type TlsAdapter, type TlsListenTarget, tlsTransport } from "./tls/transport.ts";
 export type { Capability, RuntimeInfo, Unsupported } from "./transport/capability.ts";
 export type {
   DatagramBinding,
@@ -51,3 +53,5 @@ export type {
   StreamSocket,
   StreamTransport,
 } from "./transport/stream.ts";
+export { resolveUnixBind, type UnixBindTarget } from "./unix/bind.ts";
+export { type PathKind, type UnixAdapter, unixTransport } from "./unix/transport.ts";

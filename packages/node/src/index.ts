@@ -1,6 +1,6 @@
 /**
- * The Node.js adapter of tcp-echo: `tcp()`, a stream transport over `node:net`, to hand to
- * `serve()` or `createListener()` from `@tcp-echo/core`.
+ * The Node.js adapter of tcp-echo: `tcp()` and `unix()` over `node:net` and `tls()` over
+ * `node:tls`, stream transports to hand to `serve()` or `createListener()` from `@tcp-echo/core`.
  *
  * @example Serve echo with Node.js
  * ```ts ignore
@@ -15,5 +15,14 @@
  * @module
  */
 
-export type { TcpOptions, TcpTransport } from "@tcp-echo/core";
+export type {
+  TcpOptions,
+  TcpTransport,
+  TlsOptions,
+  TlsTransport,
+  UnixOptions,
+  UnixTransport,
+} from "@tcp-echo/core";
 export { tcp } from "./tcp.ts";
+export { tls } from "./tls.ts";
+export { unix } from "./unix.ts";

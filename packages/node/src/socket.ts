@@ -1,6 +1,6 @@
 import type { Socket } from "node:net";
-import type { TcpAddress } from "@tcp-echo/core";
-import { type SocketEvents, type StreamSocket, tcpAddress } from "@tcp-echo/core/transport";
+import type { SocketAddress } from "@tcp-echo/core";
+import type { SocketEvents, StreamSocket } from "@tcp-echo/core/transport";
 
 const EVENTS = Symbol("tcp-echo events");
 const FAILURE = Symbol("tcp-echo failure");
@@ -25,12 +25,20 @@ function onClose(this: Wired): void {
   this[EVENTS].onClose(this[FAILURE]);
 }
 
-// https://nodejs.org/api/net.html#class-netsocket
-export class NodeSocket implements StreamSocket<TcpAddress> {
-  readonly #socket: Socket;
+/** Reads a socket's two ends as the transport's address type. */
+export interface AddressReader<A extends SocketAddress> {
+  local(socket: Socket): A;
+  remote(socket: Socket): A;
+}
 
-  constructor(socket: Socket) {
+// https://nodejs.org/api/net.html#class-netsocket (a tls.TLSSocket is one too)
+export class NodeSocket<A extends SocketAddress> implements StreamSocket<A> {
+  readonly #socket: Socket;
+  readonly #addresses: AddressReader<A>;
+
+  constructor(socket: Socket, addresses: AddressReader<A>) {
     this.#socket = socket;
+    this.#addresses = addresses;
   }
 
   start(events: SocketEvents): void {
@@ -42,12 +50,12 @@ export class NodeSocket implements StreamSocket<TcpAddress> {
     socket.on("close", onClose);
   }
 
-  get localAddress(): TcpAddress {
-    return tcpAddress(this.#socket.localAddress, this.#socket.localPort);
+  get localAddress(): A {
+    return this.#addresses.local(this.#socket);
   }
 
-  get remoteAddress(): TcpAddress {
-    return tcpAddress(this.#socket.remoteAddress, this.#socket.remotePort);
+  get remoteAddress(): A {
+    return this.#addresses.remote(this.#socket);
   }
 
   // Node takes every chunk into its own buffer; false from write() means that buffer is full,
@@ -78,7 +86,22 @@ export class NodeSocket implements StreamSocket<TcpAddress> {
     else socket.once("finish", () => socket.destroy());
   }
 
+  // resetAndDestroy() sends an RST on TCP; a pipe, or a TLS socket whose handle is not TCP,
+  // throws ERR_INVALID_HANDLE_TYPE instead, and is destroyed (for TLS, its TCP socket reset).
   reset(): void {
-    this.#socket.resetAndDestroy();
+    const socket = this.#socket;
+    try {
+      socket.resetAndDestroy();
+    } catch {
+      const parent = (socket as { _parent?: Socket })._parent;
+      if (parent !== undefined && parent !== null) {
+        try {
+          parent.resetAndDestroy();
+        } catch {
+          // Not TCP either.
+        }
+      }
+      socket.destroy();
+    }
   }
 }

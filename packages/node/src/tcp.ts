@@ -1,23 +1,30 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { createServer, type Server } from "node:net";
+import { createServer } from "node:net";
 import { formatAddress, type TcpAddress, type TcpFactory, type TcpOptions, type TcpTransport } from "@tcp-echo/core";
-import {
-  readDescriptors,
-  type StreamListener,
-  type TcpAdapter,
-  tcpAddress,
-  tcpTransport,
-} from "@tcp-echo/core/transport";
-import { mapListenError } from "./errors.ts";
+import { readDescriptors, type TcpAdapter, tcpAddress, tcpTransport } from "@tcp-echo/core/transport";
+import { boundPort, listenServer } from "./listen.ts";
 import { assertNode } from "./runtime.ts";
-import { NodeSocket } from "./socket.ts";
+import { type AddressReader, NodeSocket } from "./socket.ts";
+
+/** Every Node.js transport's runtime and descriptor budget. */
+export const nodeRuntime: Pick<TcpAdapter, "runtime" | "descriptors"> = {
+  runtime: assertNode(),
+  descriptors: () => readDescriptors({ readFileSync, readdirSync }),
+};
+
+/** The capabilities node:net lacks for TCP, and so for TLS, which runs over it. */
+export const tcpUnsupported = {
+  reuseAddressOff: "node:net always sets SO_REUSEADDR on listening sockets (libuv)",
+} as const;
+
+const addresses: AddressReader<TcpAddress> = {
+  local: (socket) => tcpAddress(socket.localAddress, socket.localPort),
+  remote: (socket) => tcpAddress(socket.remoteAddress, socket.remotePort),
+};
 
 const adapter: TcpAdapter = {
-  runtime: assertNode(),
-  unsupported: {
-    reuseAddressOff: "node:net always sets SO_REUSEADDR on listening sockets (libuv)",
-  },
-  descriptors: () => readDescriptors({ readFileSync, readdirSync }),
+  ...nodeRuntime,
+  unsupported: tcpUnsupported,
   // https://nodejs.org/api/net.html#serverlistenoptions-callback
   listen(target, settings, sink) {
     const server = createServer({
@@ -26,21 +33,13 @@ const adapter: TcpAdapter = {
       highWaterMark: settings.highWaterMark,
     });
     server.on("connection", (socket) => {
-      const wrapped = new NodeSocket(socket);
+      const wrapped = new NodeSocket(socket, addresses);
       wrapped.start(sink.connection(wrapped));
     });
-    return new Promise<StreamListener<TcpAddress>>((resolve, reject) => {
-      const failed = (error: Error) => reject(mapListenError(error, formatAddress(target)));
-      server.once("error", failed);
-      server.listen(
-        { host: target.hostname, port: target.port, backlog: settings.backlog, ipv6Only: target.ipv6Only },
-        () => {
-          server.off("error", failed);
-          server.on("error", (error) => sink.acceptError(error));
-          resolve(new NodeListener(server, target.hostname));
-        },
-      );
-    });
+    const options = { host: target.hostname, port: target.port, backlog: settings.backlog, ipv6Only: target.ipv6Only };
+    return listenServer(server, options, formatAddress(target), sink, (bound) =>
+      tcpAddress(target.hostname, boundPort(bound)),
+    );
   },
 };
 
@@ -61,20 +60,3 @@ const adapter: TcpAdapter = {
  * ```
  */
 export const tcp: TcpFactory = (options?: TcpOptions): TcpTransport => tcpTransport(adapter, options);
-
-class NodeListener implements StreamListener<TcpAddress> {
-  readonly address: TcpAddress;
-  readonly #server: Server;
-
-  constructor(server: Server, hostname: string) {
-    this.#server = server;
-    const bound = server.address();
-    this.address = tcpAddress(hostname, typeof bound === "object" && bound !== null ? bound.port : 0);
-  }
-
-  // server.close() releases the port at once; its callback would also wait for every connection.
-  close(): Promise<void> {
-    if (this.#server.listening) this.#server.close();
-    return Promise.resolve();
-  }
-}

@@ -28,7 +28,15 @@ export type Capability =
   /** `reset()` sends a TCP RST (`SO_LINGER` 0) rather than a FIN. */
   | "reset"
   /** A failed accept (`EMFILE`) is retried after a pause, not in a busy loop. */
-  | "acceptBackoff";
+  | "acceptBackoff"
+  /** The transport keeps sending after the peer's end of stream (a FIN, or TLS close_notify). */
+  | "halfClose"
+  /** A unix listener can take a Linux abstract name (`@name`), which has no file. */
+  | "abstractUnix"
+  /** A TLS listener can ask for and verify client certificates (`requestCert` with `ca`). */
+  | "tlsClientAuth"
+  /** A TLS listener can raise its minimum protocol version (`minVersion: "TLSv1.3"`). */
+  | "tlsMinVersion";
 
 /** The capabilities a transport lacks, each with the reason a person reads in an error or a skipped test. */
 export type Unsupported = Readonly<Partial<Record<Capability, string>>>;
