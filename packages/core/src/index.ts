@@ -22,6 +22,7 @@
  * @module
  */
 
+export type { Adapter } from "./adapter.ts";
 export {
   formatAddress,
   type HostPort,

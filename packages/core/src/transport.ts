@@ -54,4 +54,5 @@ export type {
   StreamTransport,
 } from "./transport/stream.ts";
 export { resolveUnixBind, type UnixBindTarget } from "./unix/bind.ts";
+export { createWithMode, type Umask } from "./unix/mode.ts";
 export { type PathKind, type UnixAdapter, unixTransport } from "./unix/transport.ts";

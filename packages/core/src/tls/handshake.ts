@@ -28,6 +28,8 @@ export interface Handshake {
  * @param timeout Milliseconds before `abort` is called.
  * @param abort Closes the connection.
  * @param report Receives the error for a failed or timed-out handshake.
+ * @param aborts Whether `abort` closes the connection at once (the `handshakeAbort`
+ * capability); the message says so either way.
  * @returns The handshake, for the adapter to settle.
  *
  * @example A handshake that succeeds in time
@@ -44,13 +46,17 @@ export function guardHandshake(
   timeout: number,
   abort: () => void,
   report: (error: TcpEchoError) => void,
+  aborts = true,
 ): Handshake {
   let settled = false;
   const timer = timers.setTimeout(() => {
     if (settled) return;
     settled = true;
     abort();
-    report(handshakeError(remote, `no handshake within ${timeout} ms; closed`));
+    const outcome = aborts
+      ? "closed"
+      : "closing it waits for the handshake to end (this runtime cannot close it sooner)";
+    report(handshakeError(remote, `no handshake within ${timeout} ms; ${outcome}`));
   }, timeout);
   return {
     succeeded() {

@@ -46,7 +46,10 @@ export interface TlsOptions {
   readonly minVersion?: TlsVersion;
   /** Milliseconds a client has to finish its handshake before it is closed. Default 10,000. */
   readonly handshakeTimeout?: number;
-  /** Disable Nagle's algorithm on accepted connections. Default true. */
+  /**
+   * Disable Nagle's algorithm on accepted connections. Default true where the runtime can set
+   * `TCP_NODELAY` on a TLS socket (the `noDelay` capability), false where it cannot.
+   */
   readonly noDelay?: boolean;
 }
 
@@ -163,5 +166,8 @@ export function resolveTlsOptions(
   }
   if (requestCert) requireCapability(transport, "tlsClientAuth", "requestCert");
   if (minVersion !== "TLSv1.2") requireCapability(transport, "tlsMinVersion", `minVersion: "${minVersion}"`);
-  return { cert, key, ca, requestCert, minVersion, handshakeTimeout, noDelay: options.noDelay ?? true };
+  // Nagle's algorithm is off by default where the runtime can turn it off; asked for outright, it must be.
+  if (options.noDelay === true) requireCapability(transport, "noDelay", "noDelay: true");
+  const noDelay = options.noDelay ?? transport.unsupported.noDelay === undefined;
+  return { cert, key, ca, requestCert, minVersion, handshakeTimeout, noDelay };
 }

@@ -107,7 +107,13 @@ export function tlsTransport(adapter: TlsAdapter, options: TlsOptions): TlsTrans
             connection: (socket) => sink.connection(socket),
             acceptError: (error) => sink.acceptError(error),
             handshake: (remote, abort) =>
-              guardHandshake(remote, tls.handshakeTimeout, abort, (error) => sink.acceptError(error)),
+              guardHandshake(
+                remote,
+                tls.handshakeTimeout,
+                abort,
+                (error) => sink.acceptError(error),
+                adapter.unsupported.handshakeAbort === undefined,
+              ),
           }),
       };
     },

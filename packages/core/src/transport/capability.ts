@@ -36,7 +36,14 @@ export type Capability =
   /** A TLS listener can ask for and verify client certificates (`requestCert` with `ca`). */
   | "tlsClientAuth"
   /** A TLS listener can raise its minimum protocol version (`minVersion: "TLSv1.3"`). */
-  | "tlsMinVersion";
+  | "tlsMinVersion"
+  /**
+   * A TLS connection can be closed before its handshake ends, so the handshake timeout closes a
+   * client that never sends a ClientHello (without it the timeout only reports the client).
+   */
+  | "handshakeAbort"
+  /** `TCP_NODELAY` can be set on accepted sockets. Needed for an explicit `noDelay: true`. */
+  | "noDelay";
 
 /** The capabilities a transport lacks, each with the reason a person reads in an error or a skipped test. */
 export type Unsupported = Readonly<Partial<Record<Capability, string>>>;
