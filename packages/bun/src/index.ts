@@ -1,6 +1,7 @@
 /**
- * The Bun adapter of tcp-echo: `tcp()`, a stream transport over `Bun.listen` with Bun's
- * callbacks on the hot path, to hand to `serve()` or `createListener()` from `@tcp-echo/core`.
+ * The Bun adapter of tcp-echo: `tcp()`, `unix()` and `tls()`, stream transports over
+ * `Bun.listen` with Bun's callbacks on the hot path, to hand to `serve()` or `createListener()`
+ * from `@tcp-echo/core`.
  *
  * @example Serve echo with Bun
  * ```ts ignore
@@ -15,5 +16,14 @@
  * @module
  */
 
-export type { TcpOptions, TcpTransport } from "@tcp-echo/core";
+export type {
+  TcpOptions,
+  TcpTransport,
+  TlsOptions,
+  TlsTransport,
+  UnixOptions,
+  UnixTransport,
+} from "@tcp-echo/core";
 export { tcp } from "./tcp.ts";
+export { tls } from "./tls.ts";
+export { unix } from "./unix.ts";

@@ -1,40 +1,56 @@
-import type { TcpAddress } from "@tcp-echo/core";
-import { type SocketEvents, type StreamSocket, tcpAddress } from "@tcp-echo/core/transport";
-import type { Socket } from "bun";
+import type { SocketAddress } from "@tcp-echo/core";
+import type { SocketEvents, StreamSocket } from "@tcp-echo/core/transport";
+import type { Socket, SocketHandler } from "bun";
+
+/** Reads a Bun socket's two ends as the transport's address type. */
+export interface AddressReader<A extends SocketAddress> {
+  local(socket: Socket<BunSocket<A>>): A;
+  remote(socket: Socket<BunSocket<A>>): A;
+}
 
 // https://bun.com/docs/api/tcp
-// Bun's write() is unbuffered: it returns how many bytes the kernel took (fewer when its buffer
-// is full, -1 once the socket is closed), and `drain` says when it can take more. end() closes
-// both directions at once, so a half-close is shutdown() and a close is end().
-export class BunSocket implements StreamSocket<TcpAddress> {
-  readonly #socket: Socket<BunSocket>;
+// Bun's write() is unbuffered: it returns how many bytes the kernel (or, over TLS, the TLS layer)
+// took, fewer when it is full, -1 once the socket is closed, and `drain` says when it can take
+// more. end() closes both directions at once, so a half-close is shutdown() and a close is end().
+// The same class serves TCP, unix and TLS sockets: only the address reader differs.
+export class BunSocket<A extends SocketAddress> implements StreamSocket<A> {
+  readonly #socket: Socket<BunSocket<A>>;
+  readonly #addresses: AddressReader<A>;
   #events: SocketEvents | undefined;
   #failure: Error | undefined;
   #closed = false;
 
-  constructor(socket: Socket<BunSocket>) {
+  constructor(socket: Socket<BunSocket<A>>, addresses: AddressReader<A>) {
     this.#socket = socket;
+    this.#addresses = addresses;
   }
 
   /**
-   * Wires the core's events; called once, from `open`. A close made while the core was being
-   * handed the socket (a connection over the limit) is reported now.
+   * Wires the core's events; called once, from `open` (over TLS, once the handshake succeeded).
+   * A close made while the core was being handed the socket (a connection over the limit) is
+   * reported now.
    */
   start(events: SocketEvents): void {
     this.#events = events;
     if (this.#closed) events.onClose(this.#failure);
   }
 
-  get localAddress(): TcpAddress {
-    return tcpAddress(this.#socket.localAddress, this.#socket.localPort);
+  get localAddress(): A {
+    return this.#addresses.local(this.#socket);
   }
 
-  get remoteAddress(): TcpAddress {
-    return tcpAddress(this.#socket.remoteAddress, this.#socket.remotePort);
+  get remoteAddress(): A {
+    return this.#addresses.remote(this.#socket);
   }
 
   send(chunk: Uint8Array): number {
-    return this.#closed ? -1 : this.#socket.write(chunk);
+    if (this.#closed) return -1;
+    const taken = this.#socket.write(chunk);
+    // Over TLS, write() returns -1 once the session has failed (the client reset or vanished
+    // mid-echo) while the socket stays open, with no close to follow: close it, or the core
+    // would wait for that close for ever.
+    if (taken < 0) this.reset(new Error("the connection failed while writing: the client closed or reset it"));
+    return taken;
   }
 
   pause(): void {
@@ -83,4 +99,20 @@ export class BunSocket implements StreamSocket<TcpAddress> {
     this.#failure ??= error;
     this.#events?.onClose(this.#failure);
   }
+}
+
+/** The callbacks every listener shares: Bun calls them with the socket, whose `data` is our wrapper. */
+export type Forwarding<A extends SocketAddress> = Required<
+  Pick<SocketHandler<BunSocket<A>>, "data" | "end" | "drain" | "error" | "close">
+>;
+
+/** Builds the shared callbacks once per listener; one table serves every socket it accepts. */
+export function forwarding<A extends SocketAddress>(): Forwarding<A> {
+  return {
+    data: (socket, chunk) => socket.data.onData(chunk),
+    end: (socket) => socket.data.onEnd(),
+    drain: (socket) => socket.data.onDrain(),
+    error: (socket, error) => socket.data?.onError(error),
+    close: (socket, error) => socket.data?.onClose(error),
+  };
 }

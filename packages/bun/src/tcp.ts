@@ -1,41 +1,49 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { formatAddress, type TcpAddress, type TcpFactory, type TcpOptions, type TcpTransport } from "@tcp-echo/core";
-import {
-  readDescriptors,
-  type StreamListener,
-  type TcpAdapter,
-  tcpAddress,
-  tcpTransport,
-} from "@tcp-echo/core/transport";
-import type { SocketHandler, TCPSocketListener } from "bun";
+import { readDescriptors, type TcpAdapter, tcpAddress, tcpTransport, type Unsupported } from "@tcp-echo/core/transport";
+import type { SocketHandler } from "bun";
 import { mapListenError } from "./errors.ts";
+import { BunListener } from "./listen.ts";
 import { assertBun } from "./runtime.ts";
-import { BunSocket } from "./socket.ts";
+import { type AddressReader, BunSocket, forwarding } from "./socket.ts";
+
+/** Every Bun transport's runtime and descriptor budget. */
+export const bunRuntime: Pick<TcpAdapter, "runtime" | "descriptors"> = {
+  runtime: assertBun(),
+  descriptors: () => readDescriptors({ readFileSync, readdirSync }),
+};
+
+/** The capabilities Bun.listen lacks on every transport. */
+export const listenUnsupported: Unsupported = {
+  backlog: "Bun.listen takes no backlog; the listen(2) backlog is Bun's built-in default",
+  acceptBackoff:
+    "Bun.listen retries a failed accept (EMFILE) at once, in a busy loop, with no error to back off on (oven-sh/bun#32705)",
+};
+
+/** The capabilities Bun.listen lacks for TCP, and so for TLS, which runs over it. */
+export const tcpUnsupported: Unsupported = {
+  ...listenUnsupported,
+  reuseAddressOff: "Bun.listen always sets SO_REUSEADDR on listening sockets",
+};
+
+const addresses: AddressReader<TcpAddress> = {
+  local: (socket) => tcpAddress(socket.localAddress, socket.localPort),
+  remote: (socket) => tcpAddress(socket.remoteAddress, socket.remotePort),
+};
 
 const adapter: TcpAdapter = {
-  runtime: assertBun(),
-  unsupported: {
-    backlog: "Bun.listen takes no backlog; the listen(2) backlog is Bun's built-in default",
-    reuseAddressOff: "Bun.listen always sets SO_REUSEADDR on listening sockets",
-    acceptBackoff:
-      "Bun.listen retries a failed accept (EMFILE) at once, in a busy loop, with no error to back off on (oven-sh/bun#32705)",
-  },
-  descriptors: () => readDescriptors({ readFileSync, readdirSync }),
+  ...bunRuntime,
+  unsupported: tcpUnsupported,
   listen(target, _settings, sink) {
     const { noDelay } = target;
-    // One handler table for every socket: Bun calls it with the socket, whose `data` is our wrapper.
-    const handler: SocketHandler<BunSocket> = {
+    const handler: SocketHandler<BunSocket<TcpAddress>> = {
+      ...forwarding<TcpAddress>(),
       open(socket) {
-        const wrapped = new BunSocket(socket);
+        const wrapped = new BunSocket(socket, addresses);
         socket.data = wrapped;
         if (noDelay) socket.setNoDelay(true);
         wrapped.start(sink.connection(wrapped));
       },
-      data: (socket, chunk) => socket.data.onData(chunk),
-      end: (socket) => socket.data.onEnd(),
-      drain: (socket) => socket.data.onDrain(),
-      error: (socket, error) => socket.data?.onError(error),
-      close: (socket, error) => socket.data?.onClose(error),
     };
     try {
       // https://bun.com/docs/api/tcp#start-a-server-bun-listen
@@ -47,7 +55,8 @@ const adapter: TcpAdapter = {
         ipv6Only: target.ipv6Only,
         socket: handler,
       };
-      return Promise.resolve(new BunListener(Bun.listen<BunSocket>(options), target.hostname));
+      const listener = Bun.listen<BunSocket<TcpAddress>>(options);
+      return Promise.resolve(new BunListener(listener, tcpAddress(target.hostname, listener.port)));
     } catch (error) {
       return Promise.reject(mapListenError(error, formatAddress(target)));
     }
@@ -71,23 +80,3 @@ const adapter: TcpAdapter = {
  * ```
  */
 export const tcp: TcpFactory = (options?: TcpOptions): TcpTransport => tcpTransport(adapter, options);
-
-class BunListener implements StreamListener<TcpAddress> {
-  readonly address: TcpAddress;
-  readonly #listener: TCPSocketListener<BunSocket>;
-  #stopped = false;
-
-  constructor(listener: TCPSocketListener<BunSocket>, hostname: string) {
-    this.#listener = listener;
-    this.address = tcpAddress(hostname, listener.port);
-  }
-
-  // stop(false) releases the port and leaves accepted sockets running.
-  close(): Promise<void> {
-    if (!this.#stopped) {
-      this.#stopped = true;
-      this.#listener.stop(false);
-    }
-    return Promise.resolve();
-  }
-}

@@ -1,4 +1,4 @@
-import type { TcpEchoError } from "@tcp-echo/core";
+import { TcpEchoError } from "@tcp-echo/core";
 import { type ListenFailureCode, listenError } from "@tcp-echo/core/transport";
 
 // https://docs.deno.com/api/deno/~/Deno.errors
@@ -15,7 +15,30 @@ export function mapListenError(error: unknown, address: string): TcpEchoError {
   return listenError(listenFailureCode(error), address, error);
 }
 
+// rustls's refusals reach JavaScript as a plain Error ("keys may not be consistent:
+// KeyMismatch", "invalid peer certificate: BadEncoding") or InvalidData ("No certificates found
+// in certificate data"); the socket's own failures are Deno.errors subclasses.
+/** Maps a `Deno.listenTls` error: a certificate or key it refused, or the listen's own failure. */
+export function mapTlsListenError(error: unknown, address: string): TcpEchoError {
+  const credentials =
+    error instanceof Deno.errors.InvalidData || (error instanceof Error && error.constructor === Error);
+  if (!credentials) return mapListenError(error, address);
+  return new TcpEchoError(
+    "ERR_TLS_CREDENTIALS",
+    `Cannot listen on ${address}: the TLS certificate or key cannot be used: ${(error as Error).message}`,
+    { cause: error },
+  );
+}
+
 /** Errors that mean "this resource was closed under us", not a failure of the connection. */
 export function isClosedResource(error: unknown): boolean {
   return error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted;
+}
+
+/**
+ * A TLS client that closed its TCP connection without close_notify: Deno's read rejects with
+ * UnexpectedEof where a plain socket would return EOF. The client is done sending either way.
+ */
+export function isEndOfStream(error: unknown): boolean {
+  return error instanceof Deno.errors.UnexpectedEof;
 }

@@ -1,6 +1,7 @@
 /**
- * The Deno adapter of tcp-echo: `tcp()`, a stream transport over `Deno.listen`, to hand to
- * `serve()` or `createListener()` from `@tcp-echo/core`.
+ * The Deno adapter of tcp-echo: `tcp()` and `unix()` over `Deno.listen` and `tls()` over
+ * `Deno.listenTls`, stream transports to hand to `serve()` or `createListener()` from
+ * `@tcp-echo/core`.
  *
  * @example Serve echo with Deno
  * ```ts ignore
@@ -15,5 +16,14 @@
  * @module
  */
 
-export type { TcpOptions, TcpTransport } from "@tcp-echo/core";
+export type {
+  TcpOptions,
+  TcpTransport,
+  TlsOptions,
+  TlsTransport,
+  UnixOptions,
+  UnixTransport,
+} from "@tcp-echo/core";
 export { tcp } from "./tcp.ts";
+export { tls } from "./tls.ts";
+export { unix } from "./unix.ts";

@@ -1,14 +1,15 @@
-import type { TcpAddress } from "@tcp-echo/core";
+import type { SocketAddress } from "@tcp-echo/core";
 import type { SocketEvents, StreamSocket } from "@tcp-echo/core/transport";
-import { denoAddress } from "./address.ts";
-import { isClosedResource } from "./errors.ts";
+import type { AddressOf } from "./address.ts";
+import { isClosedResource, isEndOfStream } from "./errors.ts";
 import { ReadBuffers } from "./read-buffers.ts";
 
-// https://docs.deno.com/api/deno/~/Deno.TcpConn
+// https://docs.deno.com/api/deno/~/Deno.Conn (a TcpConn, TlsConn or UnixConn)
 // Reads go through a conn.read() loop: conn.readable would close the whole connection at the
 // peer's EOF, which breaks half-close.
-export class DenoSocket implements StreamSocket<TcpAddress> {
-  readonly #conn: Deno.TcpConn;
+export class DenoSocket<A extends SocketAddress> implements StreamSocket<A> {
+  readonly #conn: Deno.Conn;
+  readonly #address: AddressOf<A>;
   #events: SocketEvents | undefined;
   #paused = false;
   #wake: (() => void) | undefined;
@@ -19,8 +20,9 @@ export class DenoSocket implements StreamSocket<TcpAddress> {
   /** The last write's promise, to wait on before reading again. */
   #lastWrite: Promise<number> | undefined;
 
-  constructor(conn: Deno.TcpConn) {
+  constructor(conn: Deno.Conn, address: AddressOf<A>) {
     this.#conn = conn;
+    this.#address = address;
   }
 
   /** Wires the core's events; a close made while the core was being handed the socket is reported now. */
@@ -30,12 +32,12 @@ export class DenoSocket implements StreamSocket<TcpAddress> {
     else void this.#readLoop(events);
   }
 
-  get localAddress(): TcpAddress {
-    return denoAddress(this.#conn.localAddr);
+  get localAddress(): A {
+    return this.#address(this.#conn.localAddr);
   }
 
-  get remoteAddress(): TcpAddress {
-    return denoAddress(this.#conn.remoteAddr);
+  get remoteAddress(): A {
+    return this.#address(this.#conn.remoteAddr);
   }
 
   send(chunk: Uint8Array): number | Promise<number> {
@@ -99,17 +101,19 @@ export class DenoSocket implements StreamSocket<TcpAddress> {
         const buffer = buffers.next();
         const n = await conn.read(buffer);
         if (this.#closed) return;
-        if (n === null) {
-          this.#readEnded = true;
-          events.onEnd();
-          if (this.#writeShut) this.#destroy(undefined);
-          return;
-        }
+        if (n === null) return this.#ended(events);
         buffers.delivered(buffer, n);
       }
     } catch (error) {
-      this.reset(error);
+      if (isEndOfStream(error) && !this.#closed) this.#ended(events);
+      else this.reset(error);
     }
+  }
+
+  #ended(events: SocketEvents): void {
+    this.#readEnded = true;
+    events.onEnd();
+    if (this.#writeShut) this.#destroy(undefined);
   }
 
   #destroy(error: Error | undefined): void {

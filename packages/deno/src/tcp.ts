@@ -1,18 +1,11 @@
-import { formatAddress, type TcpAddress, type TcpFactory, type TcpOptions, type TcpTransport } from "@tcp-echo/core";
-import {
-  type AcceptSink,
-  readDescriptors,
-  type StreamListener,
-  type TcpAdapter,
-  tcpTransport,
-} from "@tcp-echo/core/transport";
-import { denoAddress } from "./address.ts";
-import { isClosedResource, mapListenError } from "./errors.ts";
+import { formatAddress, type TcpFactory, type TcpOptions, type TcpTransport } from "@tcp-echo/core";
+import { readDescriptors, type TcpAdapter, tcpTransport } from "@tcp-echo/core/transport";
+import { tcpAddressOf } from "./address.ts";
+import { mapListenError } from "./errors.ts";
+import { DenoListener } from "./listener.ts";
 import { assertDeno } from "./runtime.ts";
 import { primeSignals } from "./signals.ts";
 import { DenoSocket } from "./socket.ts";
-
-const MAX_ACCEPT_BACKOFF_MS = 1000;
 
 // Deno lets only --allow-all read /proc/self; without it there is no budget and no default
 // connection limit. The permission query keeps Deno from prompting for it.
@@ -21,17 +14,25 @@ const files = {
   readdirSync: (path: string) => Array.from(Deno.readDirSync(path)),
 };
 
-const adapter: TcpAdapter = {
+/** Every Deno transport's runtime and descriptor budget. */
+export const denoRuntime: Pick<TcpAdapter, "runtime" | "descriptors"> = {
   runtime: assertDeno(),
-  unsupported: {
-    reuseAddressOff: "Deno.listen always sets SO_REUSEADDR and has no option to leave it off",
-    ipv6Only: "Deno.listen has no IPV6_V6ONLY option: '::' is dual-stack where the system makes it so",
-    reset: "Deno.Conn has no SO_LINGER: close() sends a FIN unless unread data remains",
-  },
   descriptors: () =>
     Deno.permissions.querySync({ name: "read", path: "/proc/self" }).state === "granted"
       ? readDescriptors(files)
       : undefined,
+};
+
+/** The capabilities Deno.listen lacks for TCP, and so Deno.listenTls, which runs over it. */
+export const tcpUnsupported = {
+  reuseAddressOff: "Deno.listen always sets SO_REUSEADDR and has no option to leave it off",
+  ipv6Only: "Deno.listen has no IPV6_V6ONLY option: '::' is dual-stack where the system makes it so",
+  reset: "Deno.Conn has no SO_LINGER: close() sends a FIN unless unread data remains",
+} as const;
+
+const adapter: TcpAdapter = {
+  ...denoRuntime,
+  unsupported: tcpUnsupported,
   // https://docs.deno.com/api/deno/~/Deno.listen
   listen(target, settings, sink) {
     primeSignals();
@@ -46,7 +47,14 @@ const adapter: TcpAdapter = {
     } catch (error) {
       return Promise.reject(mapListenError(error, formatAddress(target)));
     }
-    return Promise.resolve(new DenoListener(listener, target.noDelay, sink));
+    const { noDelay } = target;
+    return Promise.resolve(
+      new DenoListener(listener, tcpAddressOf(listener.addr), sink, (conn) => {
+        if (noDelay) conn.setNoDelay(true);
+        const socket = new DenoSocket(conn, tcpAddressOf);
+        socket.start(sink.connection(socket));
+      }),
+    );
   },
 };
 
@@ -67,57 +75,3 @@ const adapter: TcpAdapter = {
  * ```
  */
 export const tcp: TcpFactory = (options?: TcpOptions): TcpTransport => tcpTransport(adapter, options);
-
-class DenoListener implements StreamListener<TcpAddress> {
-  readonly address: TcpAddress;
-  readonly #listener: Deno.TcpListener;
-  readonly #accepting: Promise<void>;
-  #closed = false;
-  #wake: (() => void) | undefined;
-
-  constructor(listener: Deno.TcpListener, noDelay: boolean, sink: AcceptSink<TcpAddress>) {
-    this.#listener = listener;
-    this.address = denoAddress(listener.addr);
-    this.#accepting = this.#acceptLoop(noDelay, sink);
-  }
-
-  // The listener's async iterator ends for good on an accept error such as EMFILE: accept()
-  // in a loop keeps going, backing off while descriptors are exhausted.
-  async #acceptLoop(noDelay: boolean, sink: AcceptSink<TcpAddress>): Promise<void> {
-    let backoff = 0;
-    while (!this.#closed) {
-      let conn: Deno.TcpConn;
-      try {
-        conn = await this.#listener.accept();
-        backoff = 0;
-      } catch (error) {
-        if (this.#closed || isClosedResource(error)) return;
-        sink.acceptError(error as Error);
-        backoff = Math.min(MAX_ACCEPT_BACKOFF_MS, backoff === 0 ? 10 : backoff * 2);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, backoff);
-          this.#wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.#wake = undefined;
-        continue;
-      }
-      if (noDelay) conn.setNoDelay(true);
-      const socket = new DenoSocket(conn);
-      socket.start(sink.connection(socket));
-    }
-  }
-
-  // Deno releases the port only once the pending accept() has been cancelled: until then a
-  // client still connects (and is reset), and the port cannot be listened on again.
-  close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      this.#listener.close();
-      this.#wake?.();
-    }
-    return this.#accepting;
-  }
-}

@@ -2,11 +2,17 @@ import { chmodSync } from "node:fs";
 import { lstat, unlink } from "node:fs/promises";
 import { connect, createServer } from "node:net";
 import type { UnixAddress, UnixFactory, UnixOptions, UnixTransport } from "@tcp-echo/core";
-import { type PathKind, type UnixAdapter, unixAddress, unixTransport } from "@tcp-echo/core/transport";
+import {
+  createWithMode,
+  type PathKind,
+  type Umask,
+  type UnixAdapter,
+  unixAddress,
+  unixTransport,
+} from "@tcp-echo/core/transport";
 import { listenServer } from "./listen.ts";
 import { type AddressReader, NodeSocket } from "./socket.ts";
 import { nodeRuntime } from "./tcp.ts";
-import { withUmask } from "./umask.ts";
 
 const addresses: AddressReader<UnixAddress> = {
   // A unix socket's ends have no address on the socket object; the listener's is the path.
@@ -14,10 +20,19 @@ const addresses: AddressReader<UnixAddress> = {
   remote: () => unixAddress(undefined),
 };
 
+// https://nodejs.org/api/process.html#processumaskmask
+const umask: Umask = { set: (mask) => process.umask(mask), read: () => process.umask() };
+
 const adapter: UnixAdapter = {
   ...nodeRuntime,
   unsupported: {
-    reuseAddressOff: "a unix socket has no SO_REUSEADDR",
+    reset: "a unix socket has no RST: reset() closes it",
+    ...(Number(process.versions.node.split(".")[0]) < 24
+      ? {
+          abstractUnix:
+            "node:net before Node.js 24 binds an abstract name padded with NUL bytes to 108 bytes, so no other program reaches it by its name",
+        }
+      : {}),
   },
   // sun_path holds 108 bytes on Linux, 104 on macOS and the BSDs, the terminating NUL included.
   maxPathBytes: process.platform === "linux" ? 107 : 103,
@@ -31,7 +46,7 @@ const adapter: UnixAdapter = {
     });
     // listen() binds synchronously, so the umask makes the file with `mode` before anything can
     // connect; chmod then sets exactly `mode` whatever the umask took away.
-    const listening = withUmask(target.mode, () =>
+    const listening = createWithMode(target.mode, umask, () =>
       listenServer(server, { path: target.path, backlog: settings.backlog }, `unix:${local.path}`, sink, () => local),
     );
     if (target.mode === undefined) return listening;
