@@ -62,6 +62,47 @@ function optionCell(results, { capability }) {
   return reason === undefined ? "yes" : `no: ${reason}`;
 }
 
+/** The capabilities a unix or TLS transport may lack, with what each means. */
+const TRANSPORT_CAPABILITIES = [
+  { capability: "halfClose", meaning: "keeps sending after the client's end of stream (TLS: close_notify)" },
+  { capability: "reset", meaning: "`reset()` sends a TCP RST" },
+  { capability: "backlog", meaning: "`listen(backlog)` reaches the kernel" },
+  { capability: "abstractUnix", meaning: "Linux abstract names (`@name`)", only: "unix" },
+  { capability: "tlsClientAuth", meaning: "client certificates (`requestCert` with `ca`)", only: "tls" },
+  { capability: "tlsMinVersion", meaning: '`minVersion: "TLSv1.3"`', only: "tls" },
+  {
+    capability: "handshakeAbort",
+    meaning: "the handshake timeout closes a client that never sends a ClientHello",
+    only: "tls",
+  },
+  { capability: "noDelay", meaning: "`TCP_NODELAY` on accepted sockets", only: "tls" },
+];
+
+/** The transports' table: per transport and capability, whether each runtime has it. */
+function transportRows(resultsByRuntime) {
+  const names = [];
+  for (const runtime of runtimes) {
+    for (const name of Object.keys(resultsByRuntime[runtime]?.transports ?? {}))
+      if (!names.includes(name)) names.push(name);
+  }
+  const rows = [];
+  for (const name of names) {
+    for (const { capability, meaning, only } of TRANSPORT_CAPABILITIES) {
+      if (only !== undefined && only !== name) continue;
+      const cells = runtimes.map((runtime) => {
+        const table = resultsByRuntime[runtime]?.transports?.[name];
+        if (table === undefined) return "not run";
+        const reason = table[capability];
+        return reason === undefined ? "yes" : `no: ${reason}`;
+      });
+      // A capability every runtime has on a transport where it cannot be missing says nothing.
+      if (name === "tcp" && cells.every((cell) => cell === "yes")) continue;
+      rows.push(`| ${name} | ${markdownCell(meaning)} | ${cells.map(markdownCell).join(" | ")} |`);
+    }
+  }
+  return rows;
+}
+
 /** The Markdown of the page for the results of each runtime (`{ unsupported, cases }`). */
 export function renderTable(resultsByRuntime) {
   const rows = new Map();
@@ -98,6 +139,18 @@ export function renderTable(resultsByRuntime) {
       (row) =>
         `| ${row.option} | ${row.refusedAt} | ${runtimes.map((runtime) => markdownCell(optionCell(resultsByRuntime[runtime], row))).join(" | ")} |`,
     ),
+    "",
+    "## Transports per runtime",
+    "",
+    "Every wire case (`test/wire.test.ts`) runs over TCP, a unix domain socket and TLS on each",
+    "runtime: the sections `echo on the wire over tcp`, `over unix` and `over tls` below. What a",
+    "transport lacks on a runtime, from its `unsupported` table; a wire case that needs it is",
+    "skipped there with this reason, and an option that needs it fails with `ERR_UNSUPPORTED_OPTION`.",
+    "`unix.test.ts` and `tls.test.ts` check the socket file's and TLS's sharp edges.",
+    "",
+    `| transport | ability | ${runtimes.join(" | ")} |`,
+    `| --- | --- | ${runtimes.map(() => "---").join(" | ")} |`,
+    ...transportRows(resultsByRuntime),
     "",
   ];
   for (const file of [...byFile.keys()].sort()) {

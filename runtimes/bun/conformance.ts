@@ -1,8 +1,8 @@
-// The conformance suite's binding for Bun: packages/conformance runs with this
-// transport, and calls the factory itself to check the factory's own options.
+// The conformance suite's binding for Bun: packages/conformance runs with these
+// transports, and calls the factories itself to check their own options.
 
-import { tcp } from "@tcp-echo/bun";
+import { tcp, tls, unix } from "@tcp-echo/bun";
 import type { TcpTransport } from "@tcp-echo/core";
 
-export { tcp };
+export { tcp, tls, unix };
 export const transport: TcpTransport = tcp();

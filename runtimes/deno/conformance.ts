@@ -1,7 +1,7 @@
-// The conformance suite's binding for Deno: packages/conformance runs with this
-// transport, and calls the factory itself to check the factory's own options.
+// The conformance suite's binding for Deno: packages/conformance runs with these
+// transports, and calls the factories itself to check their own options.
 import type { TcpTransport } from "@tcp-echo/core";
-import { tcp } from "@tcp-echo/deno";
+import { tcp, tls, unix } from "@tcp-echo/deno";
 
-export { tcp };
+export { tcp, tls, unix };
 export const transport: TcpTransport = tcp();

@@ -1,6 +1,8 @@
+import { readFileSync } from "node:fs";
+import { createSecureContext, type SecureContextOptions } from "node:tls";
 import { parseArgs } from "node:util";
 import { withDeadline } from "./deadline.ts";
-import { formatTarget, parseTarget, type Target } from "./target.ts";
+import { formatTarget, isTlsTarget, parseTarget, type Target, type TlsClientOptions } from "./target.ts";
 import { wireCases } from "./wire/index.ts";
 import type { WireCase } from "./wire-case.ts";
 
@@ -26,12 +28,17 @@ export interface CaseOutcome {
   readonly error?: string;
 }
 
-const HELP = `Usage: tcp-echo-conformance --target HOST:PORT [options]
+const HELP = `Usage: tcp-echo-conformance --target TARGET [options]
 
 Runs the tcp-echo wire-level conformance cases against any RFC 862 echo server.
 
 Options:
-  --target HOST:PORT  the echo server, e.g. 127.0.0.1:7007 or [::1]:7007 (required)
+  --target TARGET     the echo server (required): HOST:PORT (127.0.0.1:7007, [::1]:7007),
+                      unix:/PATH (unix:@NAME for a Linux abstract socket) or tls://HOST:PORT
+  --ca FILE           for tls://: trust the CA certificates (PEM) in FILE instead of the system's
+  --cert FILE         for tls://: present the client certificate (PEM) in FILE; needs --key
+  --key FILE          for tls://: the client certificate's private key (PEM)
+  --insecure          for tls://: accept any server certificate (encrypts, proves nothing)
   --only IDS          run only these case ids, comma-separated
   --skip IDS          run every case but these, comma-separated
   --list              print the case ids and titles, and run nothing
@@ -99,6 +106,44 @@ function pick(ids: string | undefined, option: string): Set<string> | undefined 
   return wanted;
 }
 
+/** Adds the TLS options to a `tls://` target; refuses them for any other. */
+function withTls(target: Target, values: ReturnType<typeof parse>["values"]): Target {
+  const given = (["ca", "cert", "key", "insecure"] as const).filter((name) => values[name] !== undefined);
+  if (!isTlsTarget(target)) {
+    if (given.length > 0) throw new Error(`--${given[0]} needs a tls:// target, not ${formatTarget(target)}`);
+    return target;
+  }
+  if ((values.cert === undefined) !== (values.key === undefined)) throw new Error("--cert and --key go together");
+  if (values.insecure && values.ca !== undefined) throw new Error("--insecure skips the check --ca is for: give one");
+  const tls: TlsClientOptions = {
+    ...(values.ca === undefined ? {} : { ca: readPem(values.ca, "--ca") }),
+    ...(values.cert === undefined ? {} : { cert: readPem(values.cert, "--cert") }),
+    ...(values.key === undefined ? {} : { key: readPem(values.key, "--key") }),
+    ...(values.insecure ? { rejectUnauthorized: false } : {}),
+  };
+  try {
+    createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key } as SecureContextOptions);
+  } catch (error) {
+    const files = [values.ca, values.cert, values.key].filter((file) => file !== undefined).join(", ");
+    throw new Error(`cannot use ${files} for TLS: ${(error as Error).message}`);
+  }
+  return { ...target, tls };
+}
+
+function readPem(file: string, option: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new Error(`${option}: cannot read ${file} (${reason})`);
+  }
+  // node:tls skips PEM blocks of another kind in silence: a key given as --ca would trust nothing.
+  const kind = option === "--key" ? "PRIVATE KEY" : "CERTIFICATE";
+  if (!text.includes(`${kind}-----`)) throw new Error(`${option}: ${file} holds no PEM ${kind.toLowerCase()}`);
+  return text;
+}
+
 /**
  * The `tcp-echo-conformance` command.
  *
@@ -135,9 +180,9 @@ export async function main(args: readonly string[], output: CliOutput): Promise<
       for (const wireCase of wireCases) output.out(`${wireCase.id}  ${wireCase.title}\n`);
       return 0;
     }
-    if (values.target === undefined) throw new UsageError("missing --target HOST:PORT");
+    if (values.target === undefined) throw new UsageError("missing --target TARGET (e.g. 127.0.0.1:7007)");
     try {
-      target = parseTarget(values.target);
+      target = withTls(parseTarget(values.target), values);
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
@@ -164,6 +209,10 @@ function parse(args: readonly string[]) {
     allowPositionals: false,
     options: {
       target: { type: "string" },
+      ca: { type: "string" },
+      cert: { type: "string" },
+      key: { type: "string" },
+      insecure: { type: "boolean" },
       only: { type: "string" },
       skip: { type: "string" },
       list: { type: "boolean" },

@@ -1,5 +1,6 @@
-import { connect as netConnect, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import { withDeadline } from "./deadline.ts";
+import { connectSocket } from "./dial.ts";
 import type { Target } from "./target.ts";
 
 /** Options of {@link EchoClient.connect}. */
@@ -13,17 +14,20 @@ export interface ConnectOptions {
 }
 
 /**
- * A test client over `node:net` (which Node, Deno and Bun all ship), half-open capable: it can
- * shut down its writing side and keep reading the echo.
+ * A test client over `node:net` and `node:tls` (which Node, Deno and Bun all ship), half-open
+ * capable: it can shut down its writing side (over TLS: close_notify, then FIN) and keep
+ * reading the echo. The same over TCP, a unix domain socket and TLS.
  *
  * @example Send, half-close, read the echo to EOF
  * ```ts ignore
+ * // ignore: needs an echo server on 127.0.0.1:7007.
+ * import assert from "node:assert/strict";
  * import { EchoClient } from "@tcp-echo/conformance";
  *
  * const client = await EchoClient.connect({ host: "127.0.0.1", port: 7007 });
  * await client.write(new TextEncoder().encode("hello"));
  * client.end();
- * console.log(new TextDecoder().decode(await client.untilEnd(5000))); // "hello"
+ * assert.equal(new TextDecoder().decode(await client.untilEnd(5000)), "hello");
  * ```
  */
 export class EchoClient {
@@ -65,23 +69,12 @@ export class EchoClient {
     });
   }
 
-  /** Opens a connection to `target`. */
-  static connect(target: Target, options: ConnectOptions = {}): Promise<EchoClient> {
-    const socket = netConnect({ host: target.host, port: target.port, allowHalfOpen: true, noDelay: true });
-    const client = new EchoClient(socket, options);
-    const connected = new Promise<EchoClient>((resolve, reject) => {
-      socket.once("connect", () => {
-        socket.off("error", reject);
-        resolve(client);
-      });
-      socket.once("error", reject);
-    });
-    return withDeadline(connected, options.timeout ?? 5000, `a connection to ${target.host}:${target.port}`).catch(
-      (error: unknown) => {
-        socket.destroy();
-        throw error;
-      },
-    );
+  /**
+   * Opens a connection to `target`: over TCP, a unix domain socket, or TLS (resolving once the
+   * handshake is done; a failed handshake rejects with a message naming the target).
+   */
+  static async connect(target: Target, options: ConnectOptions = {}): Promise<EchoClient> {
+    return new EchoClient(await connectSocket(target, options.timeout ?? 5000), options);
   }
 
   /** Bytes received so far. */
@@ -175,12 +168,20 @@ export class EchoClient {
 
   /**
    * Closes at once with a RST (`SO_LINGER` 0) where the runtime's `node:net` can
-   * (`resetAndDestroy()`), else with `destroy()`.
+   * (`resetAndDestroy()`, on plain TCP), else with `destroy()`: a unix domain socket has no RST,
+   * and `node:tls` refuses to reset the TCP beneath it.
    */
   reset(): void {
     const socket = this.socket as Partial<Pick<Socket, "resetAndDestroy">> & Socket;
-    if (typeof socket.resetAndDestroy === "function") socket.resetAndDestroy();
-    else socket.destroy();
+    try {
+      if (typeof socket.resetAndDestroy === "function") {
+        socket.resetAndDestroy();
+        return;
+      }
+    } catch {
+      // ERR_INVALID_HANDLE_TYPE: not a TCP handle.
+    }
+    socket.destroy();
   }
 
   /** Closes at once (FIN, no wait). */
@@ -193,11 +194,14 @@ export class EchoClient {
  * One echo exchange: connect, send `payload`, half-close, read until EOF.
  * @returns the bytes the server sent back.
  *
- * @example Send every byte value and read the echo
+ * @example Send every byte value over TLS and read the echo
  * ```ts ignore
- * import { allByteValues, roundTrip } from "@tcp-echo/conformance";
+ * // ignore: needs an echo server on tls://127.0.0.1:7443 with a certificate the test CA signed.
+ * import { readFileSync } from "node:fs";
+ * import { allByteValues, assertSameBytes, roundTrip } from "@tcp-echo/conformance";
  *
- * const echoed = await roundTrip({ host: "127.0.0.1", port: 7007 }, allByteValues(), 5000);
+ * const target = { host: "127.0.0.1", port: 7443, tls: { ca: readFileSync("ca.crt", "utf8") } };
+ * assertSameBytes(await roundTrip(target, allByteValues(), 5000), allByteValues(), "echo");
  * ```
  */
 export async function roundTrip(target: Target, payload: Uint8Array, ms: number): Promise<Buffer> {

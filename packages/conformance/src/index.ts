@@ -17,10 +17,21 @@
  */
 
 export { assertSameBytes } from "./assert-bytes.ts";
+export { makeTestCertificates, type TestCertificates } from "./certificates.ts";
 export { type CaseOutcome, type CliOutput, main, runWireCases } from "./cli.ts";
 export { type ConnectOptions, EchoClient, roundTrip } from "./client.ts";
 export { withDeadline } from "./deadline.ts";
 export { allByteValues, patternBytes, sha256, streamChunks } from "./payload.ts";
-export { formatTarget, parseTarget, type Target } from "./target.ts";
+export {
+  formatTarget,
+  isTlsTarget,
+  isUnixTarget,
+  parseTarget,
+  type Target,
+  type TcpTarget,
+  type TlsClientOptions,
+  type TlsTarget,
+  type UnixTarget,
+} from "./target.ts";
 export { backpressureCase, lentBuffersCase, wireCases } from "./wire/index.ts";
-export type { WireCase } from "./wire-case.ts";
+export type { WireCapability, WireCase } from "./wire-case.ts";

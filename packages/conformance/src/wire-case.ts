@@ -1,5 +1,8 @@
 import type { Target } from "./target.ts";
 
+/** What a wire case may need of a transport beyond echo: see {@link WireCase.requires}. */
+export type WireCapability = "halfClose";
+
 /**
  * A conformance case that needs nothing but the server's address: it runs against any echo
  * server, ours in-process or another by `--target`.
@@ -28,6 +31,12 @@ export interface WireCase {
   readonly timeout: number;
   /** The most connections the case holds open at once, when that is many: each costs a descriptor. */
   readonly connections?: number;
+  /**
+   * Abilities of the transport the case depends on, named as the core's capabilities:
+   * `"halfClose"`, the server still sending after the client's end of stream (a FIN, or TLS
+   * close_notify). A runner skips the case on a transport that declares it lacks one.
+   */
+  readonly requires?: readonly WireCapability[];
   /** Runs the case; throws (with a message saying what differed) on failure. */
   run(target: Target): Promise<void>;
 }

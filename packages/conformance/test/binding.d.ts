@@ -1,8 +1,12 @@
 // The per-runtime binding, aliased by vitest.config.ts to runtimes/<runtime>/conformance.ts.
 declare module "tcp-echo:binding" {
-  import type { TcpFactory, TcpTransport } from "@tcp-echo/core";
-  /** The runtime adapter's factory, for the cases that check its own options. */
+  import type { TcpFactory, TcpTransport, TlsFactory, UnixFactory } from "@tcp-echo/core";
+  /** The runtime adapter's TCP factory, for the cases that check its own options. */
   export const tcp: TcpFactory;
-  /** The transport under test: `tcp()` with its defaults. */
+  /** The runtime adapter's unix socket factory. */
+  export const unix: UnixFactory;
+  /** The runtime adapter's TLS factory. */
+  export const tls: TlsFactory;
+  /** The TCP transport under test: `tcp()` with its defaults. */
   export const transport: TcpTransport;
 }

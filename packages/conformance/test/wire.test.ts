@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backpressureCase, lentBuffersCase, wireCases } from "../src/index.ts";
-import { serveWatched, type WatchedServer } from "./serve.ts";
+import { type Endpoint, releaseTransports, transportsUnderTest } from "./transports.ts";
 
 // The backpressure case runs against a server in a child process, whose memory it watches
 // (backpressure.test.ts), and the lent-buffer case against the transport and a broken wrapper
@@ -37,25 +37,29 @@ function allowDescriptors(needed: number): string | undefined {
   return `needs ${needed} open descriptors; the limit (ulimit -n) is ${after?.soft} (hard ${after?.hard}) and could not be raised`;
 }
 
-describe("echo on the wire", () => {
-  let watched: WatchedServer;
+describe.each(transportsUnderTest)("echo on the wire over $name", (under) => {
+  let endpoint: Endpoint;
   beforeAll(async () => {
-    watched = await serveWatched();
+    endpoint = await under.serve();
   });
   afterAll(async () => {
-    const result = await watched.server.shutdown({ timeout: 5000 });
+    const result = await endpoint.server.shutdown({ timeout: 5000 });
     expect(result.reset).toBe(0);
+    await releaseTransports();
   });
 
   for (const wireCase of inProcess) {
     it(
       `${wireCase.title}, and its open-connection count returns to 0`,
       async (context) => {
+        context.task.meta.transport = { name: under.name, unsupported: under.unsupported };
+        const lacking = wireCase.requires?.find((capability) => under.unsupported[capability] !== undefined);
+        if (lacking !== undefined) context.skip(`${under.name} lacks ${lacking}: ${under.unsupported[lacking]}`);
         // In-process, the suite holds both ends of every connection.
         const refused = allowDescriptors(2 * (wireCase.connections ?? 0) + 200);
         if (refused !== undefined) context.skip(refused);
-        await wireCase.run({ host: "127.0.0.1", port: watched.server.address.port });
-        await watched.emptied(5000);
+        await wireCase.run(endpoint.target);
+        await endpoint.emptied(5000);
       },
       wireCase.timeout,
     );

@@ -9,6 +9,8 @@ declare module "vitest" {
     unsupported?: Unsupported;
     /** The capability the option a case checks needs: the case's row in the options table. */
     capability?: Capability;
+    /** The transport a wire case ran over (`tcp`, `unix`, `tls`) and what it lacks. */
+    transport?: { readonly name: string; readonly unsupported: Unsupported };
   }
 }
 
@@ -31,6 +33,8 @@ export interface RunResults {
   readonly runtime: string;
   /** The transport's `unsupported` table; absent when no case recorded it (a partial run). */
   readonly unsupported?: Unsupported;
+  /** Each transport the wire cases ran over, with its `unsupported` table. */
+  readonly transports?: Readonly<Record<string, Unsupported>>;
   readonly cases: readonly CaseResult[];
 }
 
@@ -47,11 +51,13 @@ export class ResultsReporter implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
     const cases: CaseResult[] = [];
     let unsupported: Unsupported | undefined;
+    const transports: Record<string, Unsupported> = {};
     for (const module of modules) {
       for (const test of module.children.allTests()) {
         const result = test.result();
         const meta = test.meta();
         unsupported ??= meta.unsupported;
+        if (meta.transport !== undefined) transports[meta.transport.name] = meta.transport.unsupported;
         const note = result.state === "skipped" ? result.note : undefined;
         const error = result.state === "failed" ? result.errors[0]?.message : undefined;
         const annotations = test.annotations().map((annotation) => annotation.message);
@@ -70,6 +76,7 @@ export class ResultsReporter implements Reporter {
     const results: RunResults = {
       runtime: this.#runtime,
       ...(unsupported === undefined ? {} : { unsupported }),
+      ...(Object.keys(transports).length === 0 ? {} : { transports }),
       cases,
     };
     mkdirSync(dirname(this.#file), { recursive: true });

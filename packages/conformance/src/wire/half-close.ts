@@ -8,6 +8,7 @@ export const halfCloseCase: WireCase = {
   id: "half-close-8mib",
   title: "after a half-close, returns exactly 8 MiB then EOF",
   timeout: 20_000,
+  requires: ["halfClose"],
   async run(target) {
     const payload = patternBytes(8 << 20, 7);
     const client = await EchoClient.connect(target);
@@ -26,6 +27,7 @@ export const endWithDataCase: WireCase = {
   id: "half-close-with-data",
   title: "returns exactly the bytes then EOF when the client writes and half-closes in one go",
   timeout: 10_000,
+  requires: ["halfClose"],
   async run(target) {
     const payload = patternBytes(64 << 10, 8);
     const client = await EchoClient.connect(target);
@@ -43,6 +45,7 @@ export const endAtOnceCase: WireCase = {
   id: "half-close-empty",
   title: "sends EOF and no bytes to a client that half-closes without writing",
   timeout: 10_000,
+  requires: ["halfClose"],
   async run(target) {
     const client = await EchoClient.connect(target);
     try {
