@@ -1,7 +1,7 @@
 // tcp-echo on Bun: `bun run runtimes/bun/main.ts`.
 
-import { tcp } from "@tcp-echo/bun";
+import * as bun from "@tcp-echo/bun";
 import { bunPlatform, main } from "@tcp-echo/cli";
 
 const platform = bunPlatform();
-platform.exit(await main(platform, tcp()));
+platform.exit(await main(platform, bun));

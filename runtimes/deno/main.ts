@@ -1,7 +1,8 @@
 // tcp-echo on Deno: `deno run --allow-net runtimes/deno/main.ts` (add --allow-env=HOST,PORT to
-// read those variables).
+// read those variables). --unix PATH needs --allow-read=PATH --allow-write=PATH instead of
+// --allow-net; --tls-cert and --tls-key need --allow-read for the two files.
 import { denoPlatform, main } from "@tcp-echo/cli";
-import { tcp } from "@tcp-echo/deno";
+import * as deno from "@tcp-echo/deno";
 
 const platform = denoPlatform();
-platform.exit(await main(platform, tcp()));
+platform.exit(await main(platform, deno));

@@ -7,8 +7,34 @@ import { UsageError } from "./usage-error.ts";
 /** How the log is written: one readable line per event, or one JSON object per line. */
 export type LogFormat = "pretty" | "json";
 
+/** Which transport to serve on, and its own settings. */
+export type TransportChoice =
+  | { readonly kind: "tcp" }
+  | {
+      readonly kind: "unix";
+      /** The socket's path, or `@name` for a Linux abstract name. */
+      readonly path: string;
+      /** The socket file's permission bits (`--unix-mode 0660`). */
+      readonly mode: number | undefined;
+    }
+  | {
+      readonly kind: "tls";
+      /** The PEM certificate chain's file. */
+      readonly certFile: string;
+      /** The PEM private key's file. */
+      readonly keyFile: string;
+      /** The PEM file of the authorities client certificates must chain to. */
+      readonly caFile: string | undefined;
+      /** Require a client certificate signed by `caFile` (`--tls-client-auth`). */
+      readonly clientAuth: boolean;
+      /** Milliseconds a client has to finish the handshake. */
+      readonly handshakeTimeout: number;
+    };
+
 /** What the command line asks the server for, validated, with the defaults filled in. */
 export interface CliOptions {
+  /** TCP (the default), a unix socket (`--unix`) or TLS (`--tls-cert` and `--tls-key`). */
+  readonly transport: TransportChoice;
   /** `''` (all interfaces), `localhost`, an IP literal (brackets around IPv6 allowed) or a host name to resolve. */
   readonly host: string;
   /** 0 to 65535; 0 asks for a free port. */
@@ -41,6 +67,7 @@ export type Command =
  * The defaults of {@link CliOptions}, as `--help` prints them.
  */
 export const DEFAULTS: CliOptions = {
+  transport: { kind: "tcp" },
   host: "127.0.0.1",
   port: 7007,
   backlog: undefined,
@@ -62,8 +89,14 @@ const STRING_FLAGS = [
   "shutdown-timeout",
   "log-format",
   "greeting",
+  "unix",
+  "unix-mode",
+  "tls-cert",
+  "tls-key",
+  "tls-ca",
+  "handshake-timeout",
 ] as const;
-const BOOLEAN_FLAGS = ["reuse-address", "no-reuse-address", "quiet", "help", "version"] as const;
+const BOOLEAN_FLAGS = ["reuse-address", "no-reuse-address", "tls-client-auth", "quiet", "help", "version"] as const;
 type StringFlag = (typeof STRING_FLAGS)[number];
 type BooleanFlag = (typeof BOOLEAN_FLAGS)[number];
 
@@ -126,11 +159,14 @@ export function parseCommandLine(args: readonly string[], env: (name: string) =>
   if (booleans.has("version")) return { kind: "version" };
   if (problem !== undefined) throw problem;
 
-  const envHost = strings.has("host") ? undefined : env("HOST");
-  const envPort = strings.has("port") ? undefined : env("PORT");
+  const transport = transportChoice(strings, booleans);
+  // A unix socket has no host or port: HOST and PORT (set for another service) are not read.
+  const envHost = strings.has("host") || transport.kind === "unix" ? undefined : env("HOST");
+  const envPort = strings.has("port") || transport.kind === "unix" ? undefined : env("PORT");
   return {
     kind: "serve",
     options: {
+      transport,
       host: host(strings.get("host"), "--host") ?? host(envHost, "HOST environment variable") ?? DEFAULTS.host,
       port: port(strings.get("port"), "--port") ?? port(envPort, "PORT environment variable") ?? DEFAULTS.port,
       backlog: wholeNumber(strings.get("backlog"), "--backlog", 0),
@@ -143,6 +179,48 @@ export function parseCommandLine(args: readonly string[], env: (name: string) =>
       greeting: greeting(strings.get("greeting")),
     },
   };
+}
+
+/** The transport the flags pick, checked for flags that do not go together. */
+function transportChoice(strings: Map<StringFlag, string>, booleans: Map<BooleanFlag, boolean>): TransportChoice {
+  const tlsFlags: string[] = (["tls-cert", "tls-key", "tls-ca", "handshake-timeout"] as const).filter((flag) =>
+    strings.has(flag),
+  );
+  if (booleans.has("tls-client-auth")) tlsFlags.push("tls-client-auth");
+  const path = strings.get("unix");
+  if (path !== undefined) {
+    const clash = [...(["host", "port"] as const).filter((flag) => strings.has(flag)), ...tlsFlags][0];
+    if (clash !== undefined)
+      throw new UsageError(`--unix cannot be combined with --${clash}: a unix socket has no host, port or TLS`);
+    if (booleans.has("no-reuse-address"))
+      throw new UsageError("--no-reuse-address applies to TCP; a unix socket has no SO_REUSEADDR");
+    if (path === "") throw new UsageError("invalid --unix '': expected a socket path such as /tmp/echo.sock, or @name");
+    return { kind: "unix", path, mode: fileMode(strings.get("unix-mode")) };
+  }
+  if (strings.has("unix-mode")) throw new UsageError("--unix-mode needs --unix PATH");
+  if (tlsFlags.length === 0) return { kind: "tcp" };
+  const certFile = strings.get("tls-cert");
+  const keyFile = strings.get("tls-key");
+  if (certFile === undefined || keyFile === undefined) {
+    throw new UsageError(`--${tlsFlags[0]} needs both --tls-cert FILE and --tls-key FILE`);
+  }
+  const caFile = strings.get("tls-ca");
+  const clientAuth = booleans.has("tls-client-auth");
+  if (clientAuth && caFile === undefined) {
+    throw new UsageError("--tls-client-auth needs --tls-ca FILE, the authorities client certificates must chain to");
+  }
+  const handshakeTimeout = duration(strings.get("handshake-timeout"), "--handshake-timeout") ?? HANDSHAKE_TIMEOUT;
+  if (handshakeTimeout === 0) throw new UsageError("invalid --handshake-timeout '0': expected more than 0");
+  return { kind: "tls", certFile, keyFile, caFile, clientAuth, handshakeTimeout };
+}
+
+/** The default `--handshake-timeout`: 10 s. */
+export const HANDSHAKE_TIMEOUT = 10_000;
+
+function fileMode(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (/^0?[0-7]{3}$/.test(value)) return Number.parseInt(value, 8);
+  throw new UsageError(`invalid --unix-mode '${value}': expected octal permission bits such as 0660 or 600`);
 }
 
 function greeting(value: string | undefined): string | undefined {

@@ -16,10 +16,17 @@ const REMEDIES: Readonly<Partial<Record<string, string>>> = {
   EADDRNOTAVAIL: "pick an address of this machine with --host, or '' for all interfaces",
 };
 
+/** The same codes for a unix socket, whose address is a path. */
+const UNIX_REMEDIES: Readonly<Partial<Record<string, string>>> = {
+  EADDRINUSE: "pick another path with --unix",
+  EACCES: "pick a path in a directory this user may write to with --unix",
+};
+
 /** The command-line flag that sets each option a runtime may not honour. */
 const FLAGS: Readonly<Partial<Record<string, string>>> = {
   backlog: "--backlog",
   "reuseAddress: false": "--no-reuse-address",
+  requestCert: "--tls-client-auth",
 };
 
 /**
@@ -41,9 +48,16 @@ const FLAGS: Readonly<Partial<Record<string, string>>> = {
 export function describeFailure(error: unknown): Failure {
   if (error instanceof TcpEchoError) {
     const flag = error instanceof UnsupportedOptionError ? FLAGS[error.option] : undefined;
-    const remedy = flag === undefined ? REMEDIES[error.code] : `run without ${flag} on this runtime`;
+    const address = (error as { address?: unknown }).address;
+    const remedies = typeof address === "string" && address.startsWith("unix:") ? UNIX_REMEDIES : REMEDIES;
+    const remedy = flag === undefined ? remedies[error.code] : `run without ${flag} on this runtime`;
     const message = remedy === undefined ? error.message : `${error.message}; ${remedy}`;
     return { message, code: error.code, exitCode: error.code === "ERR_INVALID_ADDRESS" ? 2 : 1 };
   }
-  return { message: error instanceof Error ? error.message : String(error), exitCode: 1 };
+  const code = (error as { code?: unknown } | null)?.code;
+  return {
+    message: error instanceof Error ? error.message : String(error),
+    ...(typeof code === "string" ? { code } : {}),
+    exitCode: 1,
+  };
 }

@@ -1,4 +1,4 @@
-import { DEFAULTS } from "./args.ts";
+import { DEFAULTS, HANDSHAKE_TIMEOUT } from "./args.ts";
 import { formatDuration } from "./duration.ts";
 
 /**
@@ -18,6 +18,15 @@ Options:
   --idle-timeout <duration>     Close connections silent this long (default 0: never)
   --shutdown-timeout <duration> On SIGINT or SIGTERM, close idle connections at once, wait this
                                 long for busy ones, then reset them (default ${formatDuration(DEFAULTS.shutdownTimeout)}; 0 resets at once)
+  --unix <path>                 Listen on a unix socket instead of TCP: a path, or @name for a
+                                Linux abstract name. A stale socket file is replaced; a live one is not
+  --unix-mode <mode>            The socket file's permissions, in octal: 0660, 600 (default: umask)
+  --tls-cert <file>             Serve TLS (1.2 and up) with this PEM certificate chain...
+  --tls-key <file>              ...and this PEM private key; both are needed
+  --tls-ca <file>               PEM certificate authorities for client certificates
+  --tls-client-auth             Require a client certificate signed by --tls-ca (mutual TLS)
+  --handshake-timeout <duration> Close TLS clients that have not finished the handshake by then
+                                (default ${formatDuration(HANDSHAKE_TIMEOUT)})
   --greeting <text>             Send this once when a connection opens: not strict RFC 862.
                                 {host}, {pid}, {runtime}, {pod} (POD_NAME, else the host) and \\n
   --log-format <format>         pretty or json (default ${DEFAULTS.logFormat})
@@ -26,6 +35,8 @@ Options:
   -V, --version                 Print the version and exit
 
 Durations: 500ms, 30s, 2m, 1h; a bare number is seconds.
+On Deno, --unix needs --allow-read and --allow-write for the path (not --allow-net), and TLS
+needs --allow-read for the certificate and key files.
 The log goes to stderr. The first SIGINT or SIGTERM stops accepting and shuts down gracefully;
 a second one exits at once.
 Exit status: 0 after a shutdown, 1 when the server cannot run, 2 for a bad command line,

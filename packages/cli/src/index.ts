@@ -1,21 +1,21 @@
 /**
  * The tcp-echo command: an RFC 862 echo server with flags, logs, limits and graceful shutdown,
  * the same on Node.js, Deno and Bun. `main()` is the whole command; a runtime's entrypoint hands
- * it that runtime's {@link Platform} and transport.
+ * it that runtime's {@link Platform} and adapter.
  *
  * @example The Deno entrypoint
  * ```ts ignore
  * import { denoPlatform, main } from "@tcp-echo/cli";
- * import { tcp } from "@tcp-echo/deno";
+ * import * as deno from "@tcp-echo/deno";
  *
  * const platform = denoPlatform();
- * platform.exit(await main(platform, tcp()));
+ * platform.exit(await main(platform, deno));
  * ```
  *
  * @module
  */
 
-export { type CliOptions, type Command, type LogFormat, parseCommandLine } from "./args.ts";
+export { type CliOptions, type Command, type LogFormat, parseCommandLine, type TransportChoice } from "./args.ts";
 export { describeFailure, type Failure } from "./failure.ts";
 export { createLogger, formatJson, formatPretty, type LogEvent, type LoggerOptions } from "./log.ts";
 export { main } from "./main.ts";

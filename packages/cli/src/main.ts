@@ -1,10 +1,11 @@
-import { type Server, serve, type TcpTransport } from "@tcp-echo/core";
+import type { Adapter, Server, SocketAddress } from "@tcp-echo/core";
 import { type CliOptions, isHostName, parseCommandLine } from "./args.ts";
 import { describeFailure, type Failure } from "./failure.ts";
 import { expandGreeting, needsHostName } from "./greeting.ts";
 import { HELP } from "./help.ts";
 import { createLogger, type LogEvent, loggedEvents } from "./log.ts";
 import type { Platform, Signal } from "./platform.ts";
+import { chooseEndpoint } from "./serve-choice.ts";
 import { UsageError } from "./usage-error.ts";
 import { VERSION } from "./version.ts";
 
@@ -20,27 +21,27 @@ const SECOND_SIGNAL_EXIT: Readonly<Record<Signal, number>> = { SIGINT: 130, SIGT
  * address is in use, a permission is missing); 2 for a bad command line; 130 or 143 when a
  * second SIGINT or SIGTERM cuts a shutdown short.
  *
- * @param platform The process to run in: arguments, environment, output, signals.
- * @param transport The adapter of the same runtime.
+ * @param platform The process to run in: arguments, environment, output, signals, files.
+ * @param adapter The adapter of the same runtime: its `tcp`, `unix` and `tls` factories.
  * @returns The exit status, for `platform.exit()`.
  *
  * @example The entrypoint of a runtime
  * ```ts ignore
  * import { main, nodePlatform } from "@tcp-echo/cli";
- * import { tcp } from "@tcp-echo/node";
+ * import * as node from "@tcp-echo/node";
  *
  * const platform = nodePlatform();
- * platform.exit(await main(platform, tcp()));
+ * platform.exit(await main(platform, node));
  * ```
  */
-export async function main(platform: Platform, transport: TcpTransport): Promise<number> {
+export async function main(platform: Platform, adapter: Adapter): Promise<number> {
   try {
     const command = parseCommandLine(platform.args, (name) => platform.env(name));
     if (command.kind === "help") platform.stdout(HELP);
     if (command.kind === "version") {
       platform.stdout(`tcp-echo ${VERSION} (${platform.runtime.name} ${platform.runtime.version})\n`);
     }
-    return command.kind === "serve" ? await run(platform, transport, command.options) : 0;
+    return command.kind === "serve" ? await run(platform, adapter, command.options) : 0;
   } catch (error) {
     if (error instanceof UsageError) {
       platform.stderr(`tcp-echo: ${error.message}\nTry 'tcp-echo --help' for more information.\n`);
@@ -52,15 +53,15 @@ export async function main(platform: Platform, transport: TcpTransport): Promise
   }
 }
 
-async function run(platform: Platform, transport: TcpTransport, options: CliOptions): Promise<number> {
+async function run(platform: Platform, adapter: Adapter, options: CliOptions): Promise<number> {
   const log = createLogger({ format: options.logFormat, quiet: options.quiet, write: platform.stderr });
-  let server: Server | undefined;
+  let server: Server<SocketAddress> | undefined;
   let stopping = false;
   let settle: (code: number) => void = () => {};
   const stopped = new Promise<number>((resolve) => {
     settle = resolve;
   });
-  const shutdown = async (running: Server) => {
+  const shutdown = async (running: Server<SocketAddress>) => {
     // Stop accepting first, and wait until the port is released (close() resolves then), so
     // that a connection made after the "shutting down" line, which shutdown() logs before it
     // starts waiting, is refused.
@@ -86,14 +87,14 @@ async function run(platform: Platform, transport: TcpTransport, options: CliOpti
   platform.onSignal("SIGTERM", () => stop("SIGTERM"));
 
   try {
-    const host = isHostName(options.host) ? await resolve(platform, options.host) : options.host;
-    const bind = { host, port: options.port, reuseAddress: options.reuseAddress };
-    // Validates the address and options before the permission check, which needs it resolved.
-    const denied = platform.listenDenied(transport.bind(bind).description);
+    const needsLookup = options.transport.kind !== "unix" && isHostName(options.host);
+    const host = needsLookup ? await resolve(platform, options.host) : options.host;
+    const endpoint = chooseEndpoint(platform, adapter, options, host);
+    // The address is validated by now; the permission check needs it resolved.
+    const denied = platform.listenDenied(endpoint.description);
     if (denied !== undefined) return fail(log, { message: denied, code: "EPERM", exitCode: 1 });
     const greeting = options.greeting === undefined ? undefined : greetingBytes(platform, options.greeting);
-    server = await serve(transport, {
-      ...bind,
+    server = await endpoint.serve({
       ...(greeting === undefined ? {} : { greeting }),
       backlog: options.backlog,
       maxConnections: options.maxConnections,

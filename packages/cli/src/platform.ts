@@ -10,7 +10,7 @@ export type Signal = "SIGINT" | "SIGTERM";
  * @example A platform in memory, to run the command under a test
  * ```ts
  * import { main, type Platform } from "@tcp-echo/cli";
- * import { tcp } from "@tcp-echo/node";
+ * import * as node from "@tcp-echo/node";
  *
  * let output = "";
  * const platform: Platform = {
@@ -22,11 +22,12 @@ export type Signal = "SIGINT" | "SIGTERM";
  *   onSignal: () => {},
  *   exit: (code) => { throw new Error(`exit ${code}`); },
  *   listenDenied: () => undefined,
+ *   readTextFile: () => { throw new Error("no files in this test"); },
  *   lookup: () => Promise.reject(new Error("no resolver in this test")),
  *   pid: 1,
  *   hostname: () => "test-host",
  * };
- * console.log(await main(platform, tcp()), output); // 0 "tcp-echo 0.1.0 (test 0.0.0)\n"
+ * console.log(await main(platform, node), output); // 0 "tcp-echo 0.1.0 (test 0.0.0)\n"
  * ```
  */
 export interface Platform {
@@ -45,7 +46,8 @@ export interface Platform {
   /** Ends the process with `code`. */
   exit(code: number): never;
   /**
-   * Why the runtime would refuse to listen on `address` (`host:port`), as a sentence that names
+   * Why the runtime would refuse to listen on `address` (`host:port`, `tls://host:port`,
+   * `unix:/path`), as a sentence that names
    * the permission to grant; undefined when it may listen. Checked before listening, so a
    * runtime that asks for permissions (Deno) never prompts.
    */
@@ -55,6 +57,12 @@ export interface Platform {
    * needs a permission for it; the command then has no default connection limit and says so.
    */
   readonly descriptorLimitHint?: string;
+  /**
+   * Reads a text file (a TLS certificate or key).
+   * @throws {Error} With the runtime's `code` (`ENOENT`, `EACCES`) or a message naming the
+   * permission to grant.
+   */
+  readTextFile(path: string): string;
   /** The process id, for a greeting's `{pid}`. */
   readonly pid: number;
   /**

@@ -43,6 +43,7 @@ describe("parseCommandLine", () => {
       "--quiet",
     ];
     expect(options(args)).toEqual({
+      transport: { kind: "tcp" },
       host: "",
       port: 8000,
       backlog: 64,
@@ -130,5 +131,75 @@ describe("parseCommandLine", () => {
     expect(usageError([], { HOST: "no pe" })).toBe(
       "invalid HOST environment variable 'no pe': use an IP address, a host name, 'localhost' or '' (all interfaces)",
     );
+  });
+});
+
+describe("parseCommandLine: transports", () => {
+  test("--unix picks a unix socket, with --unix-mode in octal, and HOST and PORT are not read", () => {
+    expect(options(["--unix", "/tmp/echo.sock", "--unix-mode", "0660"], { HOST: "bad host", PORT: "x" })).toMatchObject(
+      { transport: { kind: "unix", path: "/tmp/echo.sock", mode: 0o660 } },
+    );
+    expect(options(["--unix=@echo"]).transport).toEqual({ kind: "unix", path: "@echo", mode: undefined });
+    expect(options(["--unix=/tmp/e.sock", "--unix-mode=600"]).transport).toMatchObject({ mode: 0o600 });
+  });
+
+  test("--tls-cert and --tls-key pick TLS, with the CA, client auth and handshake timeout", () => {
+    expect(options(["--tls-cert", "c.pem", "--tls-key", "k.pem"]).transport).toEqual({
+      kind: "tls",
+      certFile: "c.pem",
+      keyFile: "k.pem",
+      caFile: undefined,
+      clientAuth: false,
+      handshakeTimeout: 10_000,
+    });
+    const args = [
+      "--tls-cert=c.pem",
+      "--tls-key=k.pem",
+      "--tls-ca=ca.pem",
+      "--tls-client-auth",
+      "--handshake-timeout=2s",
+    ];
+    expect(options(args).transport).toMatchObject({ caFile: "ca.pem", clientAuth: true, handshakeTimeout: 2000 });
+  });
+
+  test.each([
+    [
+      ["--unix", "/tmp/e.sock", "--port", "7"],
+      "--unix cannot be combined with --port: a unix socket has no host, port or TLS",
+    ],
+    [
+      ["--host", "::1", "--unix", "/tmp/e.sock"],
+      "--unix cannot be combined with --host: a unix socket has no host, port or TLS",
+    ],
+    [
+      ["--unix", "/tmp/e.sock", "--tls-cert", "c.pem"],
+      "--unix cannot be combined with --tls-cert: a unix socket has no host, port or TLS",
+    ],
+    [
+      ["--unix", "/tmp/e.sock", "--no-reuse-address"],
+      "--no-reuse-address applies to TCP; a unix socket has no SO_REUSEADDR",
+    ],
+    [["--unix="], "invalid --unix '': expected a socket path such as /tmp/echo.sock, or @name"],
+    [["--unix-mode", "0660"], "--unix-mode needs --unix PATH"],
+    [
+      ["--unix", "/tmp/e.sock", "--unix-mode", "0999"],
+      "invalid --unix-mode '0999': expected octal permission bits such as 0660 or 600",
+    ],
+    [["--tls-cert", "c.pem"], "--tls-cert needs both --tls-cert FILE and --tls-key FILE"],
+    [["--tls-client-auth"], "--tls-client-auth needs both --tls-cert FILE and --tls-key FILE"],
+    [
+      ["--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-client-auth"],
+      "--tls-client-auth needs --tls-ca FILE, the authorities client certificates must chain to",
+    ],
+    [
+      ["--tls-cert", "c.pem", "--tls-key", "k.pem", "--handshake-timeout", "soon"],
+      "invalid --handshake-timeout 'soon': expected a duration such as 500ms, 30s, 2m or 1h",
+    ],
+    [
+      ["--tls-cert", "c.pem", "--tls-key", "k.pem", "--handshake-timeout", "0"],
+      "invalid --handshake-timeout '0': expected more than 0",
+    ],
+  ])("%j is a usage error: %s", (args, message) => {
+    expect(usageError(args)).toBe(message);
   });
 });

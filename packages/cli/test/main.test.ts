@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { createServer, type Server as NetServer } from "node:net";
-import { tcp } from "@tcp-echo/node";
+import * as node from "@tcp-echo/node";
 import { afterEach, describe, expect, test } from "vitest";
 import { HELP } from "../src/help.ts";
 import { main } from "../src/main.ts";
@@ -48,6 +49,9 @@ class FakePlatform implements Platform {
   listenDenied(): string | undefined {
     return this.denied;
   }
+  readTextFile(path: string): string {
+    return readFileSync(path, "utf8");
+  }
   raise(signal: Signal): void {
     for (const listener of this.#listeners.get(signal) ?? []) listener();
   }
@@ -78,20 +82,20 @@ afterEach(() => {
 describe("main", () => {
   test("--help writes the help to stdout and returns 0", async () => {
     const platform = new FakePlatform(["--help"]);
-    expect(await main(platform, tcp())).toBe(0);
+    expect(await main(platform, node)).toBe(0);
     expect(platform.stdoutText).toBe(HELP);
     expect(platform.stderrText).toBe("");
   });
 
   test("--version writes the version and the runtime to stdout", async () => {
     const platform = new FakePlatform(["-V"]);
-    expect(await main(platform, tcp())).toBe(0);
+    expect(await main(platform, node)).toBe(0);
     expect(platform.stdoutText).toBe("tcp-echo 0.1.0 (fake 1.0.0)\n");
   });
 
   test("a bad flag writes two lines to stderr and returns 2", async () => {
     const platform = new FakePlatform(["--port", "70000"]);
-    expect(await main(platform, tcp())).toBe(2);
+    expect(await main(platform, node)).toBe(2);
     expect(platform.stderrText).toBe(
       "tcp-echo: invalid --port '70000': expected a whole number from 0 to 65535\nTry 'tcp-echo --help' for more information.\n",
     );
@@ -100,7 +104,7 @@ describe("main", () => {
 
   test("a runtime that denies listening gets one line and 1, without a listen", async () => {
     const platform = new FakePlatform(["--port", "7007"], {}, "Cannot listen on 127.0.0.1:7007: grant it");
-    expect(await main(platform, tcp())).toBe(1);
+    expect(await main(platform, node)).toBe(1);
     expect(platform.stderrText).toBe("tcp-echo: Cannot listen on 127.0.0.1:7007: grant it\n");
   });
 
@@ -110,7 +114,7 @@ describe("main", () => {
     await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
     const { port } = taken.address() as { port: number };
     const platform = new FakePlatform(["--port", String(port)]);
-    expect(await main(platform, tcp())).toBe(1);
+    expect(await main(platform, node)).toBe(1);
     expect(platform.stderrText).toBe(
       `tcp-echo: Cannot listen on 127.0.0.1:${port}: address already in use; pick another port with --port\n`,
     );
@@ -118,7 +122,7 @@ describe("main", () => {
 
   test("the first signal shuts down gracefully and returns 0", async () => {
     const platform = new FakePlatform(["--port", "0"], { PORT: "1" });
-    const exit = main(platform, tcp());
+    const exit = main(platform, node);
     const [, port] = (await platform.waitForText(/listening on 127\.0\.0\.1:(\d+) \(node \S+\)\n/)) ?? [];
     const client = await Client.open(Number(port));
     // Sending more than the socket buffers hold while reading nothing keeps the echo in flight
@@ -136,7 +140,7 @@ describe("main", () => {
 
   test("a second signal returns 130 for SIGINT without waiting for connections", async () => {
     const platform = new FakePlatform(["--port", "0", "--quiet"]);
-    const exit = main(platform, tcp());
+    const exit = main(platform, node);
     const [, port] = (await platform.waitForText(/listening on 127\.0\.0\.1:(\d+) /)) ?? [];
     const client = await Client.open(Number(port));
     await platform.waitForText(/listening/);
@@ -152,7 +156,7 @@ describe("main", () => {
     const platform = new FakePlatform(["--port", "0", "--greeting", "{pod}/{host}/{pid}/{runtime}\\n"], {
       POD_NAME: "echo-7f9c",
     });
-    const exit = main(platform, tcp());
+    const exit = main(platform, node);
     const [, port] = (await platform.waitForText(/listening on 127\.0\.0\.1:(\d+) /)) ?? [];
     const client = await Client.open(Number(port));
     const expected = `echo-7f9c/test-host/4242/${platform.runtime.name} ${platform.runtime.version}\n`;

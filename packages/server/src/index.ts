@@ -17,18 +17,18 @@
  * @module
  */
 
-import type { TcpTransport } from "@tcp-echo/core";
+import type { Adapter } from "@tcp-echo/core";
 import { type Listen, listenOver } from "./listen.ts";
 
 export * from "@tcp-echo/core";
-export type { Listen, ListenOptions } from "./listen.ts";
+export type { Listen, ListenOptions, TcpListenOptions, TlsListenOptions, UnixListenOptions } from "./listen.ts";
 
-/** Serves echo (or your handler) over TCP on the runtime this runs in: Deno, Bun, else Node.js; see {@link Listen}. */
-export const listen: Listen = listenOver(runtimeTransport);
+/** Serves echo (or your handler) over TCP, a unix socket or TLS on the runtime this runs in: Deno, Bun, else Node.js; see {@link Listen}. */
+export const listen: Listen = listenOver(runtimeAdapter);
 
 // Only the running runtime's adapter is loaded: each one throws at import anywhere else.
-async function runtimeTransport(): Promise<TcpTransport> {
-  if ("Deno" in globalThis) return (await import("@tcp-echo/deno")).tcp();
-  if ("Bun" in globalThis) return (await import("@tcp-echo/bun")).tcp();
-  return (await import("@tcp-echo/node")).tcp();
+async function runtimeAdapter(): Promise<Adapter> {
+  if ("Deno" in globalThis) return await import("@tcp-echo/deno");
+  if ("Bun" in globalThis) return await import("@tcp-echo/bun");
+  return await import("@tcp-echo/node");
 }

@@ -1,37 +1,72 @@
 import {
+  type Adapter,
   type ServeOptions,
   type Server,
   serve,
   type TcpAddress,
   type TcpBindOptions,
-  type TcpTransport,
+  type TlsAddress,
+  type TlsOptions,
+  type UnixAddress,
+  type UnixBindOptions,
 } from "@tcp-echo/core";
 
-/** Options of `listen()`: `serve()`'s options over TCP (`host`, `port`, handler, limits, ...). */
-export type ListenOptions = ServeOptions<TcpBindOptions, TcpAddress>;
+/** Options of `listen()` over TCP: `serve()`'s options (`host`, `port`, handler, limits, ...). */
+export type TcpListenOptions = ServeOptions<TcpBindOptions, TcpAddress>;
+
+/** Options of `listen()` on a unix socket: a `path` (and `mode`) instead of a host and port. */
+export type UnixListenOptions = ServeOptions<UnixBindOptions, UnixAddress>;
+
+/** Options of `listen()` over TLS: TCP's, plus `tls`, the certificate, key and TLS settings. */
+export type TlsListenOptions = ServeOptions<TcpBindOptions, TlsAddress> & {
+  /** The options of `tls()`: `cert` and `key` (PEM), and optionally `ca`, `requestCert`, ... */
+  readonly tls: TlsOptions;
+};
+
+/** Options of `listen()`: a `path` picks a unix socket, `tls` picks TLS, else TCP. */
+export type ListenOptions = TcpListenOptions | UnixListenOptions | TlsListenOptions;
 
 /**
- * Binds, listens and serves every connection with echo (or `options.handler`) over TCP on the
- * runtime the entry is for: `serve(tcp(), options)` with that runtime's adapter.
+ * Binds, listens and serves every connection with echo (or `options.handler`) on the runtime the
+ * entry is for, with that runtime's adapter: over a unix socket when `options.path` is given,
+ * over TLS when `options.tls` is, else over TCP.
  *
  * @param options Address, handler and limits, as for `serve()` in `@tcp-echo/core`.
  * @returns The running server; stop it with `shutdown()` or `close()`.
  * @throws {import("@tcp-echo/core").TcpEchoError} `EADDRINUSE`, `EACCES`, `EADDRNOTAVAIL`,
- * `ERR_INVALID_ADDRESS`, `ERR_UNKNOWN_OPTION` or `ERR_UNSUPPORTED_OPTION`.
+ * `ERR_INVALID_ADDRESS`, `ERR_UNKNOWN_OPTION`, `ERR_UNSUPPORTED_OPTION`, or for TLS
+ * `ERR_INVALID_OPTION` and `ERR_TLS_CREDENTIALS`.
  *
- * @example Echo on an ephemeral port, then shut down
+ * @example Echo on an ephemeral port, then on a unix socket
  * ```ts ignore
- * // ignore: listens on the network.
+ * // ignore: listens on the network and creates a socket file.
  * import { listen } from "@tcp-echo/server";
  *
  * const server = await listen({ host: "127.0.0.1", port: 0 });
  * console.log(`echo on port ${server.address.port} (${server.runtime.name})`);
  * await server.shutdown({ timeout: 1000 });
+ * const local = await listen({ path: "/tmp/echo.sock", mode: 0o660 });
+ * await local.shutdown({ timeout: 1000 });
  * ```
  */
-export type Listen = (options?: ListenOptions) => Promise<Server<TcpAddress>>;
+export interface Listen {
+  /** On a unix socket at `options.path`. */
+  (options: UnixListenOptions): Promise<Server<UnixAddress>>;
+  /** Over TLS with `options.tls`. */
+  (options: TlsListenOptions): Promise<Server<TlsAddress>>;
+  /** Over TCP. */
+  (options?: TcpListenOptions): Promise<Server<TcpAddress>>;
+}
 
-/** `listen()` over the TCP transport `transport()` gives (made on the first call). */
-export function listenOver(transport: () => TcpTransport | Promise<TcpTransport>): Listen {
-  return async (options = {}) => serve(await transport(), options);
+/** `listen()` over the adapter `adapter()` gives (loaded on the first call). */
+export function listenOver(adapter: () => Adapter | Promise<Adapter>): Listen {
+  return (async (options: ListenOptions = {}) => {
+    const { tcp, unix, tls } = await adapter();
+    if ("path" in options) return serve(unix(), options);
+    if ("tls" in options) {
+      const { tls: tlsOptions, ...rest } = options;
+      return serve(tls(tlsOptions), rest);
+    }
+    return serve(tcp(), options);
+  }) as Listen;
 }

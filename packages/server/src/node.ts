@@ -16,11 +16,11 @@
  * @module
  */
 
-import { tcp } from "@tcp-echo/node";
+import * as node from "@tcp-echo/node";
 import { type Listen, listenOver } from "./listen.ts";
 
 export * from "@tcp-echo/core";
-export type { Listen, ListenOptions } from "./listen.ts";
+export type { Listen, ListenOptions, TcpListenOptions, TlsListenOptions, UnixListenOptions } from "./listen.ts";
 
-/** Serves echo (or your handler) over TCP on Node.js; see {@link Listen}. */
-export const listen: Listen = listenOver(tcp);
+/** Serves echo (or your handler) over TCP, a unix socket or TLS on Node.js; see {@link Listen}. */
+export const listen: Listen = listenOver(() => node);

@@ -10,10 +10,10 @@ import { processPlatform } from "./process.ts";
  * @example Run the command on Bun
  * ```ts ignore
  * import { bunPlatform, main } from "@tcp-echo/cli";
- * import { tcp } from "@tcp-echo/bun";
+ * import * as bun from "@tcp-echo/bun";
  *
  * const platform = bunPlatform();
- * platform.exit(await main(platform, tcp()));
+ * platform.exit(await main(platform, bun));
  * ```
  */
 export function bunPlatform(): Platform {

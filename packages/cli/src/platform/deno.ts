@@ -4,7 +4,9 @@ import { lookupHost } from "./lookup.ts";
 type PermissionDescriptor =
   | { name: "env"; variable: string }
   | { name: "net"; host: string }
-  | { name: "sys"; kind: "hostname" };
+  | { name: "sys"; kind: "hostname" }
+  | { name: "read"; path: string }
+  | { name: "write"; path: string };
 
 // The part of the Deno namespace this file uses, so the package type-checks without Deno's types.
 interface DenoApi {
@@ -18,11 +20,12 @@ interface DenoApi {
   exit(code: number): never;
   readonly pid: number;
   hostname(): string;
+  readTextFileSync(path: string): string;
 }
 
 /**
  * The {@link Platform} of Deno. It reads only the environment variables and listens only where
- * `--allow-env` and `--allow-net` already allow (`Deno.permissions.querySync`), so it never
+ * `--allow-env`, `--allow-net`, `--allow-read` and `--allow-write` already allow (`Deno.permissions.querySync`), so it never
  * prompts: a variable it may not read counts as unset, and an address it may not listen on
  * gives a message naming the `--allow-net` to add.
  *
@@ -32,10 +35,10 @@ interface DenoApi {
  * @example Run the command on Deno
  * ```ts ignore
  * import { denoPlatform, main } from "@tcp-echo/cli";
- * import { tcp } from "@tcp-echo/deno";
+ * import * as deno from "@tcp-echo/deno";
  *
  * const platform = denoPlatform();
- * platform.exit(await main(platform, tcp()));
+ * platform.exit(await main(platform, deno));
  * ```
  */
 export function denoPlatform(): Platform {
@@ -57,9 +60,23 @@ export function denoPlatform(): Platform {
     onSignal: (signal, listener) => deno.addSignalListener(signal, listener),
     exit: (code) => deno.exit(code),
     listenDenied(address) {
-      if (granted({ name: "net", host: address })) return undefined;
-      const host = address.replace(/:0$/, "");
-      return `Cannot listen on ${address}: Deno has no network permission; run with --allow-net or --allow-net=${host}`;
+      if (address.startsWith("unix:")) {
+        const path = address.slice("unix:".length);
+        // An abstract name has no file: Deno asks for no permission.
+        if (path.startsWith("@")) return undefined;
+        const missing = (["read", "write"] as const).filter((name) => !granted({ name, path }));
+        if (missing.length === 0) return undefined;
+        const flags = missing.map((name) => `--allow-${name}=${path}`).join(" ");
+        return `Cannot listen on ${address}: Deno may not ${missing.join(" or ")} the socket file; run with ${flags}`;
+      }
+      const host = address.replace(/^tls:\/\//, "");
+      if (granted({ name: "net", host })) return undefined;
+      const shown = host.replace(/:0$/, "");
+      return `Cannot listen on ${address}: Deno has no network permission; run with --allow-net or --allow-net=${shown}`;
+    },
+    readTextFile(path) {
+      if (!granted({ name: "read", path })) throw new Error(`Deno may not read it; run with --allow-read=${path}`);
+      return deno.readTextFileSync(path);
     },
     lookup: lookupHost,
     pid: deno.pid,

@@ -9,10 +9,10 @@ import { processPlatform } from "./process.ts";
  * @example Run the command on Node.js
  * ```ts ignore
  * import { main, nodePlatform } from "@tcp-echo/cli";
- * import { tcp } from "@tcp-echo/node";
+ * import * as node from "@tcp-echo/node";
  *
  * const platform = nodePlatform();
- * platform.exit(await main(platform, tcp()));
+ * platform.exit(await main(platform, node));
  * ```
  */
 export function nodePlatform(): Platform {

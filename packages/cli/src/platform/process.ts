@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import type { RuntimeInfo } from "@tcp-echo/core";
 import type { Platform } from "../platform.ts";
@@ -17,6 +18,7 @@ export function processPlatform(runtime: RuntimeInfo): Platform {
     onSignal: (signal, listener) => void process.on(signal, listener),
     exit: (code) => process.exit(code),
     listenDenied: () => undefined,
+    readTextFile: (path) => readFileSync(path, "utf8"),
     lookup: lookupHost,
     pid: process.pid,
     hostname: () => hostname(),

@@ -1,4 +1,5 @@
 import { connect, type Socket } from "node:net";
+import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
 import { withDeadline } from "./deadline.ts";
 
 /**
@@ -41,6 +42,39 @@ export class Client {
       });
     });
     return withDeadline(connected, ms, `a connection to ${host}:${port}`);
+  }
+
+  /** Connects to a unix socket at `path`. */
+  static openUnix(path: string, ms = 5000): Promise<Client> {
+    const connected = new Promise<Client>((resolve, reject) => {
+      const socket = connect({ path, allowHalfOpen: true });
+      socket.once("error", reject);
+      socket.once("connect", () => {
+        socket.off("error", reject);
+        resolve(new Client(socket));
+      });
+    });
+    return withDeadline(connected, ms, `a connection to unix:${path}`);
+  }
+
+  /** Connects over TLS to `127.0.0.1:port`, trusting `ca`, and waits for the handshake. */
+  static openTls(port: number, ca: string, ms = 5000): Promise<Client> {
+    const connected = new Promise<Client>((resolve, reject) => {
+      // node:tls hands allowHalfOpen to its TLSSocket, though @types/node does not list it.
+      const options: ConnectionOptions & { allowHalfOpen: boolean } = {
+        host: "127.0.0.1",
+        port,
+        ca,
+        allowHalfOpen: true,
+      };
+      const socket = tlsConnect(options);
+      socket.once("error", reject);
+      socket.once("secureConnect", () => {
+        socket.off("error", reject);
+        resolve(new Client(socket));
+      });
+    });
+    return withDeadline(connected, ms, `a TLS connection to 127.0.0.1:${port}`);
   }
 
   /** Every byte received so far. */

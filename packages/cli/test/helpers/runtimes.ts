@@ -13,6 +13,8 @@ export interface EntrypointOptions {
   readonly allowNet?: boolean;
   /** Deno only: pass --allow-env (default true). */
   readonly allowEnv?: boolean;
+  /** Deno only: more permission flags, e.g. `--allow-read=/tmp/x`. */
+  readonly permissions?: readonly string[];
   /** Run the package's `tcp-echo` bin (packages/cli/dist/bin.js) instead of runtimes/<runtime>/main.ts. */
   readonly bin?: boolean;
 }
@@ -28,6 +30,7 @@ export function entrypoint(runtime: RuntimeName, options: EntrypointOptions = {}
       const permissions = [
         ...(options.allowNet === false ? [] : ["--allow-net"]),
         ...(options.allowEnv === false ? [] : ["--allow-env"]),
+        ...(options.permissions ?? []),
       ];
       return [
         join(ROOT, "node_modules/.bin/deno"),
