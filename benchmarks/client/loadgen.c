@@ -16,6 +16,11 @@
  * after its last byte, while echoes are still in flight; the server must echo every byte, then
  * close (EOF after exactly the bytes sent). Everything is bounded by time and by count.
  *
+ * Transports: TCP (--host, --port), a unix domain socket (--unix PATH), or TLS over TCP (--tls:
+ * OpenSSL, TLS 1.2 or later, the server's certificate not verified). A TLS connection does its
+ * handshake in the connect phase, before the timed phases; its half-close is a close_notify
+ * followed by the TCP FIN.
+ *
  * Output: one JSON object per line on stdout: {"event":"connected"}, {"event":"measuring"},
  * {"event":"measured"}, then the result. Exit status 0 when every byte verified, 2 otherwise.
  */
@@ -26,6 +31,8 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -36,12 +43,14 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #define PATTERN_PERIOD 65521u /* prime: no message size divides it, so a shifted stream fails */
 #define MAX_SPAN (256u * 1024u) /* the largest single read or write */
 #define CONNECT_BATCH 64        /* connects pending at once: stays far below the listen backlog */
+#define TLS_READ_BUFFER (128u * 1024u) /* OpenSSL's read-ahead buffer: several records per recv() */
 
 enum mode { PINGPONG, STREAM };
 enum phase { CONNECTING, IDLE, WARMUP, MEASURE, CLOSING, DONE };
@@ -49,6 +58,8 @@ enum phase { CONNECTING, IDLE, WARMUP, MEASURE, CLOSING, DONE };
 struct options {
   const char *host;
   int port;
+  const char *unix_path; /* connect to this unix domain socket instead of host and port */
+  int tls;
   int connections;
   uint32_t size;
   uint32_t inflight;
@@ -67,6 +78,8 @@ struct options {
 struct conn {
   int fd;
   uint32_t id;
+  SSL *ssl;      /* --tls only */
+  int handshaken; /* --tls only: the TLS handshake is complete */
   int connected;
   int primed;
   int eof;
@@ -101,6 +114,12 @@ static uint64_t verified_bytes;
 static int failed;
 static char failure[512];
 static int open_count, connected_count, primed_count, closed_count;
+static SSL_CTX *tls_ctx;
+static char tls_protocol[32], tls_cipher[64];
+
+/* Where every connection goes: one address, resolved once. */
+static struct sockaddr_storage target;
+static socklen_t target_len;
 
 static uint64_t now_ns(void) {
   struct timespec ts;
@@ -121,6 +140,22 @@ static void usage_exit(const char *message) {
   fprintf(stderr, "loadgen: %s\n", message);
   exit(64);
 }
+
+static const char USAGE[] =
+    "usage: loadgen [--host 127.0.0.1 --port N [--tls] | --unix PATH] [options]\n"
+    "  --host ADDR, --port N     connect over TCP to this numeric address (default 127.0.0.1)\n"
+    "  --unix PATH               connect to a unix domain socket instead\n"
+    "  --tls                     TLS 1.2 or later over TCP (OpenSSL); the server's certificate is NOT verified:\n"
+    "                            this is a load client, not a security check. The handshake is done while\n"
+    "                            connecting, before the timed phases\n"
+    "  --mode pingpong|stream    messages of --size with --inflight outstanding, or --chunk byte chunks\n"
+    "                            written continuously with a window of --inflight chunks (default pingpong)\n"
+    "  --connections N           1-60000 (default 1)\n"
+    "  --size BYTES, --chunk BYTES, --inflight N, --rcvbuf BYTES\n"
+    "  --warmup-ms N, --duration-ms N, --max-messages N\n"
+    "  --connect-timeout-ms N, --drain-timeout-ms N, --go-timeout-ms N\n"
+    "  --wait-go                 after connecting, wait for a \"go\" line on stdin\n"
+    "Prints one JSON object per line; exits 0 when every echoed byte verified, 2 when not, 64 for bad options.\n";
 
 static void hist_add(struct histogram *h, uint64_t v) {
   uint32_t index;
@@ -186,15 +221,65 @@ static int issuing(void) {
 
 static void close_conn(struct conn *c) {
   if (c->fd < 0) return;
+  if (c->ssl != NULL) {
+    SSL_free(c->ssl);
+    c->ssl = NULL;
+  }
   close(c->fd);
   c->fd = -1;
   open_count--;
+}
+
+/* What an SSL call that returned `rc` means. WANT_READ and WANT_WRITE both wait for the next
+ * event: in TLS mode every event on a connection retries reading and writing (see tls_ready). */
+enum tls_outcome { TLS_AGAIN, TLS_EOF, TLS_FAILED };
+
+static enum tls_outcome tls_failure(struct conn *c, int rc, const char *what) {
+  const int err = SSL_get_error(c->ssl, rc);
+  if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) return TLS_AGAIN;
+  if (err == SSL_ERROR_ZERO_RETURN) return TLS_EOF;
+  const unsigned long code = ERR_get_error();
+  if (err == SSL_ERROR_SYSCALL && code == 0 && errno == 0) return TLS_EOF; /* EOF without close_notify */
+  char reason[256];
+  if (code != 0) ERR_error_string_n(code, reason, sizeof reason);
+  else snprintf(reason, sizeof reason, "%s", err == SSL_ERROR_SYSCALL ? strerror(errno) : "unknown error");
+  ERR_clear_error();
+  fail("connection %u: TLS %s failed after %llu bytes sent, %llu echoed: %s", c->id, what,
+       (unsigned long long)c->sent, (unsigned long long)c->received, reason);
+  close_conn(c);
+  return TLS_FAILED;
+}
+
+/* Bytes written, or 0 when the socket is full or the connection failed (then fd is -1). */
+static ssize_t tls_send(struct conn *c, size_t len) {
+  errno = 0;
+  const int n = SSL_write(c->ssl, expected(c, c->sent), (int)len);
+  if (n > 0) return n;
+  tls_failure(c, n, "write");
+  return 0;
+}
+
+/* Our FIN: TLS sends close_notify first, which may itself have to wait for room in the socket. */
+static void half_close(struct conn *c) {
+  if (opt.tls) {
+    errno = 0;
+    const int rc = SSL_shutdown(c->ssl);
+    if (rc < 0 && tls_failure(c, rc, "close_notify") != TLS_EOF) return;
+  }
+  c->shut = 1;
+  shutdown(c->fd, SHUT_WR);
 }
 
 static void flush_writes(struct conn *c) {
   while (c->fd >= 0 && c->sent < c->issued) {
     uint64_t left = c->issued - c->sent;
     size_t len = left > MAX_SPAN ? MAX_SPAN : (size_t)left;
+    if (opt.tls) {
+      ssize_t n = tls_send(c, len);
+      if (n == 0) return;
+      c->sent += (uint64_t)n;
+      continue;
+    }
     ssize_t n = send(c->fd, expected(c, c->sent), len, MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
@@ -205,10 +290,7 @@ static void flush_writes(struct conn *c) {
     }
     c->sent += (uint64_t)n;
   }
-  if (c->fd >= 0 && phase == CLOSING && !c->shut) {
-    c->shut = 1;
-    shutdown(c->fd, SHUT_WR);
-  }
+  if (c->fd >= 0 && phase == CLOSING && !c->shut) half_close(c);
 }
 
 /* Stream mode: keep the window full (issued, not yet echoed chunks <= --inflight) and write as much
@@ -243,12 +325,25 @@ static void on_complete(struct conn *c, uint64_t now) {
 
 /* Edge-triggered: a read shorter than the buffer emptied the socket, and any later byte raises a new
  * edge, so the extra recv() that would return EAGAIN is skipped (a third fewer syscalls in
- * ping-pong). After the peer's FIN (`hangup`), read on to the end. */
+ * ping-pong). After the peer's FIN (`hangup`), read on to the end. TLS reads until OpenSSL wants
+ * more from the socket: one SSL_read returns one record at most, so a short read proves nothing. */
 static void handle_readable(struct conn *c, int hangup) {
   uint64_t now = 0;
   int more = 1;
   while (c->fd >= 0 && more) {
-    ssize_t n = recv(c->fd, readbuf, MAX_SPAN, 0);
+    ssize_t n;
+    if (opt.tls) {
+      errno = 0;
+      n = SSL_read(c->ssl, readbuf, (int)MAX_SPAN);
+      if (n <= 0) {
+        enum tls_outcome outcome = tls_failure(c, (int)n, "read");
+        if (outcome == TLS_AGAIN) break;
+        if (outcome == TLS_FAILED) return;
+        n = 0;
+      }
+    } else {
+      n = recv(c->fd, readbuf, MAX_SPAN, 0);
+    }
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
       if (errno == EINTR) continue;
@@ -283,7 +378,7 @@ static void handle_readable(struct conn *c, int hangup) {
       return;
     }
     if (now == 0) now = now_ns();
-    more = hangup || (size_t)n == MAX_SPAN;
+    more = hangup || opt.tls || (size_t)n == MAX_SPAN;
     c->received += (uint64_t)n;
     verified_bytes += (uint64_t)n;
     if (phase == MEASURE) measured_bytes += (uint64_t)n;
@@ -309,26 +404,86 @@ static void handle_readable(struct conn *c, int hangup) {
   else flush_writes(c);
 }
 
-static void handle_writable(struct conn *c) {
-  if (!c->connected) {
-    int err = 0;
-    socklen_t len = sizeof err;
-    getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
-    if (err == EINPROGRESS) return;
-    if (err != 0) {
-      fail("connection %u: connect failed: %s", c->id, strerror(err));
-      close_conn(c);
-      return;
-    }
-    c->connected = 1;
-    connected_count++;
-    c->issued = opt.size; /* the priming round trip */
+/* The connect finished, or failed: 1 when the connection is up. */
+static int finish_connect(struct conn *c) {
+  int err = 0;
+  socklen_t len = sizeof err;
+  getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+  if (err == EINPROGRESS) return 0;
+  if (err != 0) {
+    fail("connection %u: connect failed: %s", c->id, strerror(err));
+    close_conn(c);
+    return 0;
   }
+  c->connected = 1;
+  connected_count++;
+  c->issued = opt.size; /* the priming round trip */
+  return 1;
+}
+
+static void handle_writable(struct conn *c) {
+  if (!c->connected && !finish_connect(c)) return;
   if (opt.mode == STREAM && c->primed) stream_fill(c);
   else flush_writes(c);
 }
 
-static struct addrinfo *resolve(void) {
+/* Any event on a TLS connection: finish the connect, then the handshake, then read and write. A
+ * record read may unblock a write and the reverse (a key update, a session ticket), and OpenSSL
+ * may want either direction for either call, so both are retried on every event. */
+static void tls_ready(struct conn *c, uint32_t events) {
+  if (!c->connected) {
+    if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) || !finish_connect(c)) return;
+    c->ssl = SSL_new(tls_ctx);
+    if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1) {
+      fail("connection %u: cannot set up TLS: %s", c->id, ERR_error_string(ERR_get_error(), NULL));
+      close_conn(c);
+      return;
+    }
+    SSL_set_connect_state(c->ssl);
+  }
+  if (!c->handshaken) {
+    errno = 0;
+    const int rc = SSL_do_handshake(c->ssl);
+    if (rc != 1) {
+      if (tls_failure(c, rc, "handshake") == TLS_EOF) {
+        fail("connection %u: the server closed during the TLS handshake", c->id);
+        close_conn(c);
+      }
+      return;
+    }
+    c->handshaken = 1;
+    if (tls_protocol[0] == 0) {
+      snprintf(tls_protocol, sizeof tls_protocol, "%s", SSL_get_version(c->ssl));
+      snprintf(tls_cipher, sizeof tls_cipher, "%s", SSL_get_cipher_name(c->ssl));
+    }
+  }
+  handle_readable(c, (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
+}
+
+/* The client's TLS settings. No certificate is verified: this measures a server, it does not vouch
+ * for one. Read-ahead lets one recv() bring in several records. */
+static void tls_setup(void) {
+  tls_ctx = SSL_CTX_new(TLS_client_method());
+  if (tls_ctx == NULL) usage_exit("cannot create the TLS context");
+  SSL_CTX_set_min_proto_version(tls_ctx, TLS1_2_VERSION);
+  SSL_CTX_set_verify(tls_ctx, SSL_VERIFY_NONE, NULL);
+  SSL_CTX_set_mode(tls_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  SSL_CTX_set_read_ahead(tls_ctx, 1);
+  SSL_CTX_set_default_read_buffer_len(tls_ctx, TLS_READ_BUFFER);
+#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
+  /* A close without close_notify reads as EOF: the byte count, not the alert, proves the echo. */
+  SSL_CTX_set_options(tls_ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+#endif
+}
+
+static void resolve(void) {
+  if (opt.unix_path != NULL) {
+    struct sockaddr_un *sun = (struct sockaddr_un *)&target;
+    sun->sun_family = AF_UNIX;
+    memcpy(sun->sun_path, opt.unix_path, strlen(opt.unix_path) + 1);
+    target_len = (socklen_t)sizeof *sun;
+    return;
+  }
   struct addrinfo hints = {0}, *res = NULL;
   char port[16];
   snprintf(port, sizeof port, "%d", opt.port);
@@ -336,23 +491,26 @@ static struct addrinfo *resolve(void) {
   hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
   int rc = getaddrinfo(opt.host, port, &hints, &res);
   if (rc != 0) usage_exit(gai_strerror(rc));
-  return res;
+  memcpy(&target, res->ai_addr, res->ai_addrlen);
+  target_len = res->ai_addrlen;
+  freeaddrinfo(res);
 }
 
-static void start_connect(struct conn *c, const struct addrinfo *ai) {
-  int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+static void start_connect(struct conn *c) {
+  int fd = socket(target.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     fail("connection %u: socket() failed: %s", c->id, strerror(errno));
     return;
   }
   int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (target.ss_family != AF_UNIX) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   if (opt.rcvbuf > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &opt.rcvbuf, sizeof opt.rcvbuf);
   c->fd = fd;
   open_count++;
   struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = c};
   if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) != 0) usage_exit("epoll_ctl failed");
-  if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS) {
+  /* A unix socket's connect completes at once or fails; EAGAIN there means a full listen backlog. */
+  if (connect(fd, (struct sockaddr *)&target, target_len) != 0 && errno != EINPROGRESS) {
     fail("connection %u: connect failed: %s", c->id, strerror(errno));
     close_conn(c);
   }
@@ -365,6 +523,10 @@ static void poll_once(int timeout_ms) {
   for (int i = 0; i < n; i++) {
     struct conn *c = events[i].data.ptr;
     if (c->fd < 0) continue;
+    if (opt.tls) {
+      tls_ready(c, events[i].events);
+      continue;
+    }
     if (events[i].events & (EPOLLOUT | EPOLLERR)) handle_writable(c);
     if (c->fd >= 0 && c->connected && (events[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
       handle_readable(c, (events[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
@@ -425,14 +587,23 @@ static void parse_args(int argc, char **argv) {
   };
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
+    if (strcmp(a, "--help") == 0) {
+      fputs(USAGE, stdout);
+      exit(0);
+    }
     if (strcmp(a, "--wait-go") == 0) {
       opt.wait_go = 1;
       continue;
     }
-    if (i + 1 >= argc) usage_exit("every option but --wait-go takes a value");
+    if (strcmp(a, "--tls") == 0) {
+      opt.tls = 1;
+      continue;
+    }
+    if (i + 1 >= argc) usage_exit("every option but --wait-go, --tls and --help takes a value");
     const char *v = argv[++i];
     if (strcmp(a, "--host") == 0) opt.host = v;
     else if (strcmp(a, "--port") == 0) opt.port = (int)parse_u64(a, v);
+    else if (strcmp(a, "--unix") == 0) opt.unix_path = v;
     else if (strcmp(a, "--connections") == 0) opt.connections = (int)parse_u64(a, v);
     else if (strcmp(a, "--size") == 0) opt.size = (uint32_t)parse_u64(a, v);
     else if (strcmp(a, "--inflight") == 0) opt.inflight = (uint32_t)parse_u64(a, v);
@@ -453,7 +624,13 @@ static void parse_args(int argc, char **argv) {
       exit(64);
     }
   }
-  if (opt.port < 1 || opt.port > 65535) usage_exit("--port must be 1-65535");
+  if (opt.unix_path != NULL) {
+    if (opt.tls) usage_exit("--tls runs over TCP: give --host and --port, not --unix");
+    if (opt.unix_path[0] == 0 || strlen(opt.unix_path) >= sizeof((struct sockaddr_un *)0)->sun_path)
+      usage_exit("--unix must be a path of 1-107 bytes");
+  } else if (opt.port < 1 || opt.port > 65535) {
+    usage_exit("--port must be 1-65535");
+  }
   if (opt.connections < 1 || opt.connections > 60000) usage_exit("--connections must be 1-60000");
   if (opt.size < 1 || opt.size > MAX_SPAN) usage_exit("--size must be 1-262144");
   if (opt.inflight < 1 || opt.inflight > 4096) usage_exit("--inflight must be 1-4096");
@@ -474,7 +651,8 @@ int main(int argc, char **argv) {
   const uint32_t ring = opt.inflight;
   uint64_t *stamps = calloc((size_t)opt.connections * ring, sizeof *stamps);
   if (!conns || !stamps) usage_exit("out of memory");
-  struct addrinfo *ai = resolve();
+  resolve();
+  if (opt.tls) tls_setup();
   const uint64_t t0 = now_ns();
 
   /* Connect and prime: a bounded number of connects in flight, each followed by one round trip. */
@@ -486,7 +664,7 @@ int main(int argc, char **argv) {
       c->id = (uint32_t)next;
       c->fd = -1;
       c->stamps = stamps + (size_t)next * ring;
-      start_connect(c, ai);
+      start_connect(c);
       next++;
     }
     if (now_ns() > connect_deadline) {
@@ -496,7 +674,6 @@ int main(int argc, char **argv) {
     }
     poll_once(50);
   }
-  freeaddrinfo(ai);
   const double connect_ms = (double)(now_ns() - t0) / 1e6;
   if (!failed) emit("connected", t0);
   phase = IDLE;
@@ -565,6 +742,10 @@ int main(int argc, char **argv) {
     for (const char *p = failure; *p; p++) putchar(*p == '"' || *p == '\\' ? '\'' : *p);
     printf("\",");
   }
+  printf("\"transport\":\"%s\",", opt.tls ? "tls" : opt.unix_path != NULL ? "unix" : "tcp");
+  if (opt.tls)
+    printf("\"tls\":{\"library\":\"%s\",\"protocol\":\"%s\",\"cipher\":\"%s\"},", OpenSSL_version(OPENSSL_VERSION),
+           tls_protocol, tls_cipher);
   printf("\"mode\":\"%s\",\"connections\":%d,\"size\":%u,\"inflight\":%u,", opt.mode == STREAM ? "stream" : "pingpong",
          opt.connections, opt.mode == STREAM ? opt.chunk : opt.size, opt.inflight);
   printf("\"connectMs\":%.3f,\"windowMs\":%.3f,\"messages\":%llu,\"bytes\":%llu,\"verifiedBytes\":%llu,", connect_ms,

@@ -1,6 +1,7 @@
-// The raw control on Bun: echo written straight against Bun.listen. Bun's write() returns how
-// many bytes the kernel took; the rest is kept here and reading pauses until drain() sends it.
-// The peer's FIN is answered with end() once nothing is left to send.
+// The raw control on Bun: echo written straight against Bun.listen, over TCP, a unix socket
+// (--unix PATH) or TLS (--tls-cert FILE --tls-key FILE). Bun's write() returns how many bytes it
+// took; the rest is kept here and reading pauses until drain() sends it. The peer's FIN is
+// answered with end() once nothing is left to send.
 // https://bun.sh/docs/api/tcp
 
 interface State {
@@ -8,9 +9,9 @@ interface State {
   ended: boolean;
 }
 
-function option(name: string, fallback: string): string {
+function option(name: string): string | undefined {
   const at = Bun.argv.indexOf(`--${name}`);
-  return at === -1 ? fallback : (Bun.argv[at + 1] ?? fallback);
+  return at === -1 ? undefined : Bun.argv[at + 1];
 }
 
 function flush(socket: Bun.Socket<State>): boolean {
@@ -28,46 +29,62 @@ function flush(socket: Bun.Socket<State>): boolean {
   return true;
 }
 
-const listener = Bun.listen<State>({
-  hostname: option("host", "127.0.0.1"),
-  port: Number(option("port", "0")),
-  allowHalfOpen: true,
-  socket: {
-    open(socket) {
-      socket.setNoDelay(true);
-      socket.data = { pending: [], ended: false };
-    },
-    data(socket, chunk) {
-      const state = socket.data;
-      if (state.pending.length > 0) {
-        state.pending.push(chunk);
-        return;
-      }
-      const n = socket.write(chunk);
-      if (n >= 0 && n < chunk.byteLength) {
-        state.pending.push(chunk.subarray(n));
-        socket.pause();
-      }
-    },
-    drain(socket) {
-      if (!flush(socket)) return;
-      if (socket.data.ended) socket.end();
-      else socket.resume();
-    },
-    end(socket) {
-      socket.data.ended = true;
-      if (socket.data.pending.length === 0) socket.end();
-    },
-    error() {
-      // The close handler follows; a peer's reset needs no answer.
-    },
-  },
-});
+const unix = option("unix");
+const certFile = option("tls-cert");
 
-const host = listener.hostname.includes(":") ? `[${listener.hostname}]` : listener.hostname;
-console.error(`bun-control listening on ${host}:${listener.port} (bun ${Bun.version})`);
+const handler: Bun.SocketHandler<State> = {
+  open(socket) {
+    if (unix === undefined) socket.setNoDelay(true);
+    socket.data = { pending: [], ended: false };
+  },
+  data(socket, chunk) {
+    const state = socket.data;
+    if (state.pending.length > 0) {
+      state.pending.push(chunk);
+      return;
+    }
+    const n = socket.write(chunk);
+    if (n >= 0 && n < chunk.byteLength) {
+      state.pending.push(chunk.subarray(n));
+      socket.pause();
+    }
+  },
+  drain(socket) {
+    if (!flush(socket)) return;
+    if (socket.data.ended) socket.end();
+    else socket.resume();
+  },
+  end(socket) {
+    socket.data.ended = true;
+    if (socket.data.pending.length === 0) socket.end();
+  },
+  error() {
+    // The close handler follows; a peer's reset needs no answer.
+  },
+};
+
+let at: string;
+let stop: () => void;
+if (unix !== undefined) {
+  const listener = Bun.listen<State>({ unix, allowHalfOpen: true, socket: handler });
+  at = `unix:${unix}`;
+  stop = () => listener.stop(true);
+} else {
+  const tls = certFile === undefined ? undefined : { cert: Bun.file(certFile), key: Bun.file(option("tls-key") ?? "") };
+  const listener = Bun.listen<State>({
+    hostname: option("host") ?? "127.0.0.1",
+    port: Number(option("port") ?? "0"),
+    allowHalfOpen: true,
+    tls,
+    socket: handler,
+  });
+  const host = listener.hostname.includes(":") ? `[${listener.hostname}]` : listener.hostname;
+  at = `${tls === undefined ? "" : "tls://"}${host}:${listener.port}`;
+  stop = () => listener.stop(true);
+}
+console.error(`bun-control listening on ${at} (bun ${Bun.version})`);
 
 process.once("SIGTERM", () => {
-  listener.stop(true);
+  stop();
   process.exit(0);
 });

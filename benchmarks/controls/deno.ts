@@ -1,31 +1,21 @@
-// The raw control on Deno: echo written straight against Deno.listen. Reading waits for the
-// previous write to finish, which is the backpressure; write() may take only part of a buffer,
-// so the loop writes the rest; the peer's FIN (read() === null) is answered with closeWrite()
-// once everything is written. A pending read holds its buffer, so an idle connection keeps a
-// small one and a read that fills it switches to a large one: a fixed 64 KiB buffer would cost
-// every idle connection 64 KiB, and a fixed small one would cut streams into many reads.
-// https://docs.deno.com/api/deno/~/Deno.listen
+// The raw control on Deno: echo written straight against Deno.listen (TCP, or a unix socket with
+// --unix PATH) or Deno.listenTls (--tls-cert FILE --tls-key FILE). Reading waits for the previous
+// write to finish, which is the backpressure; write() may take only part of a buffer, so the loop
+// writes the rest; the peer's FIN (read() === null) is answered with closeWrite() once everything
+// is written. A pending read holds its buffer, so an idle connection keeps a small one and a read
+// that fills it switches to a large one: a fixed 64 KiB buffer would cost every idle connection
+// 64 KiB, and a fixed small one would cut streams into many reads.
+// https://docs.deno.com/api/deno/~/Deno.listen https://docs.deno.com/api/deno/~/Deno.listenTls
 
-function option(name: string, fallback: string): string {
+function option(name: string): string | undefined {
   const at = Deno.args.indexOf(`--${name}`);
-  return at === -1 ? fallback : (Deno.args[at + 1] ?? fallback);
+  return at === -1 ? undefined : Deno.args[at + 1];
 }
-
-const listener = Deno.listen({ hostname: option("host", "127.0.0.1"), port: Number(option("port", "0")) });
-const { hostname, port } = listener.addr;
-const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-console.error(`deno-control listening on ${host}:${port} (deno ${Deno.version.deno})`);
-
-Deno.addSignalListener("SIGTERM", () => {
-  listener.close();
-  Deno.exit(0);
-});
 
 const SMALL_READ = 4 * 1024;
 const LARGE_READ = 64 * 1024;
 
-async function echo(conn: Deno.TcpConn): Promise<void> {
-  conn.setNoDelay(true);
+async function echo(conn: Deno.Conn): Promise<void> {
   let buffer = new Uint8Array(SMALL_READ);
   try {
     for (;;) {
@@ -48,4 +38,33 @@ async function echo(conn: Deno.TcpConn): Promise<void> {
   }
 }
 
-for await (const conn of listener) echo(conn);
+async function serve<C extends Deno.Conn>(listener: Deno.Listener<C>, at: string, prepare = (_conn: C) => {}) {
+  console.error(`deno-control listening on ${at} (deno ${Deno.version.deno})`);
+  Deno.addSignalListener("SIGTERM", () => {
+    listener.close();
+    Deno.exit(0);
+  });
+  for await (const conn of listener) {
+    prepare(conn);
+    echo(conn);
+  }
+}
+
+const hostPort = ({ hostname, port }: Deno.NetAddr) => `${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
+const hostname = option("host") ?? "127.0.0.1";
+const port = Number(option("port") ?? "0");
+const unix = option("unix");
+const certFile = option("tls-cert");
+
+if (unix !== undefined) {
+  await serve(Deno.listen({ transport: "unix", path: unix }), `unix:${unix}`);
+} else if (certFile !== undefined) {
+  const cert = Deno.readTextFileSync(certFile);
+  const key = Deno.readTextFileSync(option("tls-key") ?? "");
+  const listener = Deno.listenTls({ hostname, port, cert, key });
+  // Deno's TlsConn has no setNoDelay: the TLS connections keep the runtime's default.
+  await serve(listener, `tls://${hostPort(listener.addr)}`);
+} else {
+  const listener = Deno.listen({ hostname, port });
+  await serve(listener, hostPort(listener.addr), (conn) => conn.setNoDelay(true));
+}

@@ -1,14 +1,14 @@
 /**
  * The benchmark's command line, checked before anything starts: a typo in a scenario id should
- * cost one line, not a 12-minute run of the wrong matrix.
+ * cost one line, not a 23-minute run of the wrong matrix.
  */
 import { parseArgs } from "node:util";
-import { QUICK_SCENARIOS, SCENARIOS } from "./scenarios.mjs";
+import { QUICK_SCENARIOS, SCENARIOS, TRANSPORTS } from "./scenarios.mjs";
 import { RUNTIMES } from "./servers.mjs";
 
 /**
  * Pairs per cell by default: enough for a verdict on a clear result (see verdict.mjs) in about
- * 13 minutes for the whole matrix. A cell the run leaves undecided is settled by rerunning it
+ * 23 minutes for the whole matrix. A cell the run leaves undecided is settled by rerunning it
  * alone with `--pairs 15` or more.
  */
 export const DEFAULT_PAIRS = 5;
@@ -24,6 +24,7 @@ const OPTIONS = Object.freeze({
   "duration-ms": { type: "string" },
   runtimes: { type: "string" },
   scenarios: { type: "string" },
+  transports: { type: "string" },
   servers: { type: "string" },
   out: { type: "string" },
   note: { type: "string" },
@@ -44,7 +45,8 @@ export class UsageError extends Error {
  * @property {number} warmupMs
  * @property {number} durationMs
  * @property {import("./servers.mjs").RuntimeName[]} runtimes in the canonical order, each once
- * @property {import("./scenarios.mjs").Scenario[]} scenarios in the canonical order, each once
+ * @property {import("./scenarios.mjs").Scenario[]} scenarios in the canonical order, each once, only
+ *   those over the transports asked for
  * @property {import("./servers.mjs").ServerKind[]} servers
  * @property {string | undefined} out
  * @property {string | undefined} note
@@ -72,7 +74,11 @@ export function parseBenchArgs(argv) {
   }
   const defaults = values.quick ? QUICK : FULL;
   const scenarioIds = SCENARIOS.map((s) => s.id);
-  const scenarios = list(values.scenarios, scenarioIds, "scenario", values.quick ? QUICK_SCENARIOS : scenarioIds);
+  const picked = list(values.scenarios, scenarioIds, "scenario", values.quick ? QUICK_SCENARIOS : scenarioIds);
+  const transports = list(values.transports, TRANSPORTS, "transport");
+  const scenarios = picked.filter((id) => transports.includes(SCENARIOS.find((s) => s.id === id).transport));
+  if (scenarios.length === 0)
+    throw new UsageError(`no scenario left: none of ${picked.join(", ")} runs over ${transports.join(", ")}`);
   return {
     quick: values.quick,
     pairs: count(values.pairs, defaults.pairs, "pairs"),

@@ -8,8 +8,8 @@
  *                                 one cell, enough pairs to settle its verdict (about 3 minutes)
  *
  * Options (see args.mjs): --pairs N, --warmup-ms N, --duration-ms N, --runtimes node,deno,bun,
- * --scenarios id,id, --servers ours,control, --out DIR, --note TEXT (recorded with the results,
- * e.g. what else ran on the machine). Exits 2 with one line for a bad command line, 1 when any
+ * --scenarios id,id, --transports tcp,tls,unix, --servers ours,control, --out DIR, --note TEXT
+ * (recorded with the results, e.g. what else ran on the machine). Exits 2 with one line for a bad command line, 1 when any
  * session fails (a byte not echoed, a server that did not start or did not exit 0 on SIGTERM); a
  * missed or undecided performance target is reported, never an error. A full run into the default
  * folder also refreshes the block of the repository's README.md between the bench:results markers
@@ -21,6 +21,7 @@ import { loadavg } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseBenchArgs, UsageError } from "./args.mjs";
+import { makeCertificates } from "./certificates.mjs";
 import { LEVEL, RESAMPLES, SEED } from "./interval.mjs";
 import { ensureLoadgen } from "./loadgen.mjs";
 import { describeMachine } from "./machine.mjs";
@@ -91,6 +92,19 @@ method.pinning = pinned
 
 const bin = runtimeBinaries(root);
 const loadgen = ensureLoadgen(benchDir);
+// One throwaway CA and server certificate for the whole run, removed when it ends.
+const certificates = scenarios.some((s) => s.transport === "tls") ? makeCertificates() : undefined;
+if (certificates !== undefined) {
+  method.tls =
+    "a throwaway CA and server certificate (EC P-256, SAN IP:127.0.0.1) made with openssl for the run; " +
+    "the load client verifies nothing";
+  process.once("exit", certificates.remove);
+  for (const [signal, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ])
+    process.once(signal, () => process.exit(code));
+}
 const machine = describeMachine(root, bin);
 const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
 machine.loadAverageStart = load();
@@ -133,6 +147,7 @@ const session = (runtime, kind, scenario) => ({
   durationMs: method.durationMs,
   settleMs: method.settleMs,
   cpus,
+  certificates,
 });
 
 // A discarded round first: disk caches, Deno's module graph and the CPU frequency settle.
@@ -155,7 +170,7 @@ for (let run = 1; run <= method.pairs; run++) {
       for (const kind of run % 2 === 1 ? kinds : [...kinds].reverse()) {
         const sample = { run, ...(await runSession(session(runtime, kind, scenario))) };
         samples.push(sample);
-        const head = `[${run}/${method.pairs}] ${runtime.padEnd(4)} ${scenario.short.padEnd(17)} ${kind.padEnd(7)}`;
+        const head = `[${run}/${method.pairs}] ${runtime.padEnd(4)} ${scenario.short.padEnd(22)} ${kind.padEnd(7)}`;
         if (!sample.ok) {
           write(`${head} FAILED: ${sample.error}`);
           if (sample.stderr) write(sample.stderr.replace(/^/gm, "    | "));
@@ -184,7 +199,7 @@ const result = {
   finishedAt: finishedAt.toISOString(),
   elapsedS: Math.round((finishedAt - startedAt) / 1000),
   machine,
-  loadgen: { cc: loadgen.cc, cflags: loadgen.cflags },
+  loadgen: { cc: loadgen.cc, cflags: loadgen.cflags, libs: loadgen.libs },
   method,
   scenarios,
   samples,

@@ -1,6 +1,7 @@
 /**
  * The C load client: compiled by the harness with the system's C compiler into benchmarks/.tmp/
- * (ignored by git), run pinned to its own core, driven over its stdout/stdin event lines.
+ * (ignored by git), linked with OpenSSL for its TLS mode, run pinned to its own core, driven over
+ * its stdout/stdin event lines.
  */
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -9,14 +10,16 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 
 const CFLAGS = ["-O2", "-std=gnu11", "-Wall", "-Wextra"];
+/** OpenSSL, for --tls only; its headers come with Debian's libssl-dev. */
+const LIBS = ["-lssl", "-lcrypto"];
 
 /**
  * Compile loadgen.c unless a binary of this very source and these flags exists. The binary's name
  * carries a hash of both, and it is renamed into place, so a quick run inside `npm test` and a full
  * run started at the same time never see a half-written file.
  * @param {string} benchDir the benchmarks/ folder
- * @returns {{ path: string, cc: string, cflags: string[] }}
- * @throws {Error} when there is no C compiler or the build fails.
+ * @returns {{ path: string, cc: string, cflags: string[], libs: string[] }}
+ * @throws {Error} when there is no C compiler, no OpenSSL headers, or the build fails.
  */
 export function ensureLoadgen(benchDir) {
   const source = join(benchDir, "client", "loadgen.c");
@@ -29,21 +32,29 @@ export function ensureLoadgen(benchDir) {
       `Cannot build the load client: no C compiler "${cc}" on PATH. Install gcc (Debian: apt-get install gcc) or set CC.`,
     );
   }
-  const hash = createHash("sha256").update(readFileSync(source)).update(CFLAGS.join(" ")).update(version);
+  const hash = createHash("sha256")
+    .update(readFileSync(source))
+    .update([...CFLAGS, ...LIBS].join(" "))
+    .update(version);
   const dir = join(benchDir, ".tmp");
   const path = join(dir, `loadgen-${hash.digest("hex").slice(0, 12)}`);
   if (!existsSync(path)) {
     mkdirSync(dir, { recursive: true });
     const partial = `${path}.${process.pid}.partial`;
     try {
-      execFileSync(cc, [...CFLAGS, "-o", partial, source], { stdio: ["ignore", "inherit", "pipe"] });
+      execFileSync(cc, [...CFLAGS, "-o", partial, source, ...LIBS], { stdio: ["ignore", "inherit", "pipe"] });
     } catch (error) {
       rmSync(partial, { force: true });
-      throw new Error(`Cannot build the load client: ${cc} failed on ${source}\n${error.stderr ?? error.message}`);
+      const stderr = String(error.stderr ?? error.message);
+      if (/openssl\/\w+\.h|-lssl|-lcrypto/.test(stderr))
+        throw new Error(
+          "Cannot build the load client: OpenSSL's headers or libraries are missing. Install them (Debian: apt-get install libssl-dev).",
+        );
+      throw new Error(`Cannot build the load client: ${cc} failed on ${source}\n${stderr}`);
     }
     renameSync(partial, path);
   }
-  return { path, cc: version, cflags: CFLAGS };
+  return { path, cc: version, cflags: CFLAGS, libs: LIBS };
 }
 
 /**
@@ -54,17 +65,22 @@ export function ensureLoadgen(benchDir) {
  */
 
 /**
+ * Where loadgen connects: a TCP port on 127.0.0.1, with TLS or without, or a unix socket's path.
+ * @typedef {{ port: number, tls?: boolean } | { unix: string }} LoadgenTarget
+ */
+
+/**
  * Run one load and return its result line.
- * @param {{ path: string, port: number, args: string[], warmupMs: number, durationMs: number, cpu: string | undefined }} options
+ * @param {LoadgenTarget & { path: string, args: string[], warmupMs: number, durationMs: number, cpu: string | undefined }} options
  * @param {LoadgenHooks} hooks
  * @returns {Promise<Record<string, unknown> & { ok: boolean }>}
  * @throws {Error} when it prints no result or runs past its deadline.
  */
-export function runLoadgen({ path, port, args, warmupMs, durationMs, cpu }, hooks = {}) {
+export function runLoadgen({ path, args, warmupMs, durationMs, cpu, ...target }, hooks = {}) {
   const timing = ["--warmup-ms", String(warmupMs), "--duration-ms", String(durationMs)];
   const bounds = ["--connect-timeout-ms", "10000", "--drain-timeout-ms", "10000", "--go-timeout-ms", "30000"];
   // loadgen takes the last of a repeated option: the caller's args win over these defaults.
-  const argv = [path, "--host", "127.0.0.1", "--port", String(port), ...bounds, ...timing, ...args];
+  const argv = [path, ...targetArgs(target), ...bounds, ...timing, ...args];
   if (hooks.connected !== undefined) argv.push("--wait-go");
   const command = cpu === undefined ? argv : ["taskset", "-c", cpu, ...argv];
   const child = spawn(command[0], command.slice(1), { stdio: ["pipe", "pipe", "pipe"] });
@@ -113,4 +129,10 @@ export function runLoadgen({ path, port, args, warmupMs, durationMs, cpu }, hook
       else reject(new Error(`loadgen exited (${code}) without a result: ${stderr.trim()}`));
     });
   });
+}
+
+/** loadgen's options for a target. */
+function targetArgs(target) {
+  if (target.unix !== undefined) return ["--unix", target.unix];
+  return ["--host", "127.0.0.1", "--port", String(target.port), ...(target.tls ? ["--tls"] : [])];
 }

@@ -1,6 +1,6 @@
 /**
- * The results as markdown tables: throughput, latency, server cost, memory, the targets and the
- * client's headroom. Every figure is a median over the pairs; ranges are [min-max], intervals
+ * The results as markdown tables: throughput, latency, server cost, memory, TLS and unix sockets
+ * against plain TCP, the targets and the client's headroom. Every figure is a median over the pairs; ranges are [min-max], intervals
  * [low, high] (95%, see interval.mjs), verdicts met, missed or undecided (see verdict.mjs).
  */
 import { MEMORY_SCENARIO, SCENARIOS } from "./scenarios.mjs";
@@ -32,6 +32,49 @@ function rate(id, side, { spread = false } = {}) {
   const span = spread ? range(d, (x) => num(x, digits[main])) : "";
   return `${med(d, digits[main])}${span} ${unit[main]} (${med(side[other], digits[other])} ${unit[other]})`;
 }
+
+/** A share with its interval: `62.0% [58.1%, 65.3%]`, `-` when there is none. */
+const share = (i) => (i === undefined ? "-" : `${pct(i.estimate)} ${interval(i)}`);
+
+/**
+ * Each TLS or unix scenario's throughput as a share of the TCP scenario with the same load, for
+ * tcp-echo and the control, beside tcp-echo's throughput over both.
+ * @param {object} result
+ * @param {(share: import("./transport-share.mjs").TransportShare) => boolean} pick
+ */
+function shareTable(result, pick) {
+  const { rows, transports = [] } = result.summary;
+  const ours = (id, runtime) => {
+    const side = rows.find((r) => r.scenario === id && r.runtime === runtime)?.ours;
+    return side?.messagesPerSec === undefined ? "-" : rate(id, side).replace(/ \(.*\)$/, "");
+  };
+  const picked = transports.filter(pick);
+  if (picked.length === 0) return undefined;
+  return table(
+    [
+      ":Scenario",
+      ":Runtime",
+      "tcp-echo over TCP",
+      "tcp-echo over this transport",
+      "share of TCP, tcp-echo [95% interval]",
+      "share of TCP, raw control [95% interval]",
+    ],
+    picked.map((t) => [
+      title(t.scenario),
+      t.runtime,
+      ours(t.tcp, t.runtime),
+      ours(t.scenario, t.runtime),
+      share(t.shares.ours),
+      share(t.shares.control),
+    ]),
+  );
+}
+
+/** How the shares of TCP are taken, for the text above their table. */
+const shareMethod = (over) =>
+  `throughput over ${over} as a share of plain TCP's under the same load (the scenario of the same title ` +
+  "without the prefix), on the same runtime and server, taken pass by pass: the median with its 95% interval. " +
+  "A share needs both scenarios in the run.";
 
 function table(head, rows) {
   const align = head.map((h) => (h.startsWith(":") ? ":--" : "--:"));
@@ -206,6 +249,17 @@ export function renderMarkdown(result) {
     );
   }
 
+  const shares = shareTable(result, () => true);
+  if (shares !== undefined) {
+    out.push("", "### TLS and unix sockets against plain TCP", "");
+    out.push(
+      `The ${shareMethod("TLS or a unix socket")} TLS costs encryption at both ends, this load client's included; ` +
+        "a unix socket skips the TCP/IP stack.",
+      "",
+      shares,
+    );
+  }
+
   out.push("", "### Targets", "");
   const missed = targets.filter((t) => verdictOf(t) === "missed");
   const { undecided, fewPairs, open } = undecidedOf(targets);
@@ -312,6 +366,8 @@ export function renderHeadline(result) {
       ]),
     ),
   );
+  const tls = shareTable(result, (t) => t.transport === "tls");
+  if (tls !== undefined) out.push("", `The cost of TLS: ${shareMethod("TLS")}`, "", tls);
   const missed = targets.filter((t) => verdictOf(t) === "missed");
   const { undecided, fewPairs, open } = undecidedOf(targets);
   out.push("");

@@ -1,6 +1,7 @@
 /**
  * The servers under test: per runtime, tcp-echo through its real entrypoint ("ours") and the raw
- * control, each started pinned to one core and stopped with SIGTERM.
+ * control, each started pinned to one core on a TCP port, a TLS port or a unix socket, and
+ * stopped with SIGTERM.
  */
 import { spawn } from "node:child_process";
 import { existsSync, realpathSync } from "node:fs";
@@ -42,40 +43,68 @@ export const CONTROLS = Object.freeze({
 });
 
 /**
+ * Where a server listens: a free TCP port on 127.0.0.1, the same with TLS (the certificate and
+ * key files), or a unix socket's path.
+ * @typedef {{ transport: "tcp" } | { transport: "tls", cert: string, key: string } | { transport: "unix", path: string }} Listen
+ */
+
+/** What Deno needs for each transport: a unix socket is a file, and TLS reads its key from one. */
+const DENO_PERMISSIONS = Object.freeze({
+  tcp: ["--allow-net"],
+  tls: ["--allow-net", "--allow-read"],
+  unix: ["--allow-net", "--allow-read", "--allow-write"],
+});
+
+/**
  * The command line of one server, its entry relative to the repository root. Both kinds get the
- * same runtime flags (Deno: --allow-net only), so a difference is the code's, not the runtime's.
+ * same runtime flags and the same listening options, so a difference is the code's, not the
+ * runtime's.
  * @param {RuntimeName} runtime
  * @param {ServerKind} kind
  * @param {Record<RuntimeName, string>} bin
+ * @param {Listen} [listen] TCP on a free port when omitted
  * @returns {{ argv: string[], entry: string }}
  */
-export function serverCommand(runtime, kind, bin) {
+export function serverCommand(runtime, kind, bin, listen = { transport: "tcp" }) {
   const entry = (kind === "ours" ? OURS : CONTROLS)[runtime];
-  const flags = ["--host", "127.0.0.1", "--port", "0", ...(kind === "ours" ? ["--quiet"] : [])];
+  const flags = [...listenFlags(listen), ...(kind === "ours" ? ["--quiet"] : [])];
   const argv = {
     node: [bin.node, entry],
-    deno: [bin.deno, "run", "--allow-net", entry],
+    deno: [bin.deno, "run", ...DENO_PERMISSIONS[listen.transport], entry],
     bun: [bin.bun, "run", entry],
   }[runtime];
   return { argv: [...argv, ...flags], entry };
 }
 
-const STARTUP_LINE = /listening on (\[[^\]]+\]|[^\s\]]+):(\d+)/;
+function listenFlags(listen) {
+  if (listen.transport === "unix") return ["--unix", listen.path];
+  const tcp = ["--host", "127.0.0.1", "--port", "0"];
+  return listen.transport === "tls" ? [...tcp, "--tls-cert", listen.cert, "--tls-key", listen.key] : tcp;
+}
+
+/** @typedef {{ transport: "tcp" | "tls", port: number } | { transport: "unix", path: string }} ServerAddress */
+
+const UNIX_LINE = /listening on unix:(\S+)/;
+const TCP_LINE = /listening on (tls:\/\/)?(\[[^\]]+\]|[^\s\]/]+):(\d+)/;
 
 /**
- * The port in a startup line such as `tcp-echo listening on 127.0.0.1:40123 (bun 1.4.5)`.
+ * The address in a startup line such as `tcp-echo listening on 127.0.0.1:40123 (bun 1.4.5)`,
+ * `... on tls://127.0.0.1:40123` or `... on unix:/tmp/x/echo.sock`.
  * @param {string} line
- * @returns {number | undefined}
+ * @returns {ServerAddress | undefined}
  */
 export function parseStartupLine(line) {
-  const match = STARTUP_LINE.exec(line);
-  return match === null ? undefined : Number(match[2]);
+  const unix = UNIX_LINE.exec(line);
+  if (unix !== null) return { transport: "unix", path: unix[1] };
+  const tcp = TCP_LINE.exec(line);
+  if (tcp === null) return undefined;
+  return { transport: tcp[1] === undefined ? "tcp" : "tls", port: Number(tcp[3]) };
 }
 
 /**
  * @typedef {object} RunningServer
  * @property {number} pid
- * @property {number} port
+ * @property {ServerAddress} address
  * @property {string} startupLine
  * @property {() => string} stderrTail the last lines the server wrote to stderr
  * @property {(timeoutMs?: number) => Promise<{ code: number | null, signal: string | null, killed: boolean }>} stop
@@ -124,10 +153,10 @@ export function startServer({ argv, cwd, cpu, timeoutMs }) {
       for (const line of lines) {
         tail.push(line);
         if (tail.length > 40) tail.shift();
-        const port = parseStartupLine(line);
-        if (port === undefined || exited !== undefined) continue;
+        const address = parseStartupLine(line);
+        if (address === undefined || exited !== undefined) continue;
         clearTimeout(timer);
-        resolve({ pid: child.pid, port, startupLine: line, stderrTail, stop, command: processCommand(child.pid) });
+        resolve({ pid: child.pid, address, startupLine: line, stderrTail, stop, command: processCommand(child.pid) });
       }
     });
   });

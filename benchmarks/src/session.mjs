@@ -6,6 +6,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { loadgenTarget, openEndpoint } from "./endpoint.mjs";
 import { runLoadgen } from "./loadgen.mjs";
 import { sampleProcess } from "./proc.mjs";
 import { loadgenArgs } from "./scenarios.mjs";
@@ -26,6 +27,7 @@ const WARMUP_LOAD = ["--mode", "pingpong", "--connections", "8", "--size", "64",
  * @property {number} durationMs the measured window
  * @property {number} settleMs pause before sampling idle memory
  * @property {{ server: string | undefined, client: string | undefined }} cpus
+ * @property {{ cert: string, key: string }} [certificates] the run's TLS certificate and key
  */
 
 /**
@@ -34,7 +36,16 @@ const WARMUP_LOAD = ["--mode", "pingpong", "--connections", "8", "--size", "64",
  * @returns {Promise<object>} the sample: the loadgen result and the server's figures, `ok` false with `error` when anything failed
  */
 export async function runSession(o) {
-  const { argv, entry } = serverCommand(o.runtime, o.kind, o.bin);
+  const endpoint = openEndpoint(o.scenario.transport, o.certificates);
+  try {
+    return await runOn(endpoint.listen, o);
+  } finally {
+    endpoint.remove();
+  }
+}
+
+async function runOn(listen, o) {
+  const { argv, entry } = serverCommand(o.runtime, o.kind, o.bin, listen);
   const base = { runtime: o.runtime, server: o.kind, scenario: o.scenario.id };
   if (!existsSync(join(o.root, entry))) {
     return {
@@ -50,8 +61,13 @@ export async function runSession(o) {
     return { ...base, ok: false, error: error.message };
   }
   const pid = server.pid;
-  const load = { path: o.loadgen, port: server.port, cpu: o.cpus.client };
+  const load = { path: o.loadgen, ...loadgenTarget(server.address), cpu: o.cpus.client };
   try {
+    // A server that ignored the transport's flags would otherwise be measured over plain TCP.
+    if (server.address.transport !== listen.transport)
+      throw new Error(
+        `${o.kind} on ${o.runtime} announced ${server.address.transport}, not ${listen.transport}: "${server.startupLine}"`,
+      );
     const warm = await runLoadgen({ ...load, args: WARMUP_LOAD, warmupMs: 0, durationMs: 200 });
     if (!warm.ok) throw new Error(`warm-up load failed: ${warm.error}`);
     await sleep(o.settleMs);

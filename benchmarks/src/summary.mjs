@@ -7,6 +7,7 @@
 import { bootstrapMedian } from "./interval.mjs";
 import { MEMORY_SCENARIO, SCENARIOS } from "./scenarios.mjs";
 import { RUNTIMES } from "./servers.mjs";
+import { transportShares } from "./transport-share.mjs";
 import { MIN_PAIRS, p99Verdict, TARGETS, throughputVerdict } from "./verdict.mjs";
 
 /** The load client's CPU share from which its own limit may be what a figure measures. */
@@ -70,9 +71,10 @@ export function describe(values) {
 /**
  * Summarize a run's samples. Each row keeps its pairs (`perPair`: both sides' throughput and
  * p99 and every ratio, by run), the ratios' medians and ranges, and the bootstrap intervals of
- * the throughput and p99 ratios (`intervals`); each target has its verdict.
+ * the throughput and p99 ratios (`intervals`); each target has its verdict. `transports` has each
+ * TLS and unix scenario's throughput as a share of plain TCP's (see transport-share.mjs).
  * @param {object[]} samples every session of the run, `run` numbering the A B pairs
- * @returns {{ rows: object[], targets: object[], failures: object[], headroom: object[] }}
+ * @returns {{ rows: object[], targets: object[], failures: object[], headroom: object[], transports: import("./transport-share.mjs").TransportShare[] }}
  */
 export function summarize(samples) {
   const rows = [];
@@ -138,7 +140,7 @@ export function summarize(samples) {
       });
     }
   }
-  return { rows, targets, failures, headroom };
+  return { rows, targets, failures, headroom, transports: transportShares(samples) };
 }
 
 function pairsOf(samples) {

@@ -25,10 +25,38 @@ describe("parseBenchArgs()", () => {
     expect(args.servers).toEqual(["ours", "control"]);
   });
 
-  test("keeps --quick to one short pair of the quick scenarios", () => {
+  test("keeps --quick to one short pair of the quick scenarios, a stream over each transport", () => {
     const args = parseBenchArgs(["--quick"]);
     expect(args).toMatchObject({ quick: true, pairs: 1, warmupMs: 200, durationMs: 500 });
-    expect(args.scenarios.map((s) => s.id)).toEqual(["pingpong-64b", "stream-64k-10c"]);
+    expect(args.scenarios.map((s) => s.id)).toEqual([
+      "pingpong-64b",
+      "stream-64k-10c",
+      "tls-stream-64k-10c",
+      "unix-stream-64k-10c",
+    ]);
+  });
+
+  test("runs the scenarios over the transports given with --transports", () => {
+    expect(parseBenchArgs(["--transports", "tls,unix"]).scenarios.map((s) => s.id)).toEqual([
+      "tls-stream-64k-10c",
+      "tls-1k-100c-k1",
+      "unix-1k-100c-k16",
+      "unix-stream-64k-10c",
+    ]);
+    const both = parseBenchArgs([
+      "--transports",
+      "tcp,tls",
+      "--scenarios",
+      "stream-64k-10c,tls-stream-64k-10c,unix-stream-64k-10c",
+    ]);
+    expect(both.scenarios.map((s) => s.id)).toEqual(["stream-64k-10c", "tls-stream-64k-10c"]);
+  });
+
+  test("refuses --transports that leaves no scenario, or names an unknown one", () => {
+    expect(fails(["--scenarios", "pingpong-64b", "--transports", "tls"])).toBe(
+      "no scenario left: none of pingpong-64b runs over tls",
+    );
+    expect(fails(["--transports", "quic"])).toBe("unknown transport 'quic'; known: tcp, tls, unix");
   });
 
   test("takes --pairs and filters runtimes and scenarios to one cell", () => {

@@ -3,44 +3,76 @@
 // The client's 64 KiB receive buffer against a 32 MiB window per connection backs the server's
 // writes up at once: Node's write() returns false and Bun's write() takes part of a chunk, so
 // reading has to pause (checked by hand: 8 pauses on Node, about 200 partial writes on Bun).
+// The same holds over each transport: TCP, TLS (close_notify, then FIN) and a unix socket.
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { makeCertificates } from "../src/certificates.mjs";
+import { loadgenTarget, openEndpoint } from "../src/endpoint.mjs";
 import { ensureLoadgen, runLoadgen } from "../src/loadgen.mjs";
+import { TRANSPORTS } from "../src/scenarios.mjs";
 import { RUNTIMES, runtimeBinaries, serverCommand, startServer } from "../src/servers.mjs";
 
 const benchDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const root = resolve(benchDir, "..");
 let loadgen;
 let bin;
+let certificates;
 
 beforeAll(() => {
   loadgen = ensureLoadgen(benchDir).path;
   bin = runtimeBinaries(root);
+  certificates = makeCertificates();
 });
 
+afterAll(() => certificates?.remove());
+
+/** The startup line each transport gives, after "<runtime>-control listening on ". */
+const ANNOUNCED = {
+  tcp: "127\\.0\\.0\\.1:\\d+",
+  tls: "tls://127\\.0\\.0\\.1:\\d+",
+  unix: "unix:/\\S+/echo\\.sock",
+};
+
 describe.each(RUNTIMES)("the %s control", (runtime) => {
-  test("echoes every byte under backpressure, then closes after the peer's FIN", async () => {
-    const { argv } = serverCommand(runtime, "control", bin);
-    const server = await startServer({ argv, cwd: root, cpu: undefined, timeoutMs: 20000 });
-    try {
-      expect(server.startupLine).toMatch(
-        new RegExp(`^${runtime}-control listening on 127\\.0\\.0\\.1:\\d+ \\(${runtime} `),
-      );
-      const result = await runLoadgen({
-        path: loadgen,
-        port: server.port,
-        cpu: undefined,
-        warmupMs: 50,
-        durationMs: 300,
-        args: ["--mode", "stream", "--connections", "2", "--chunk", "65536", "--inflight", "512", "--rcvbuf", "65536"],
-      });
-      expect(result.error).toBeUndefined();
-      expect(result.ok).toBe(true);
-      expect(result.verifiedBytes).toBeGreaterThan(16 * 2 ** 20);
-    } finally {
-      const exit = await server.stop();
-      expect(exit).toMatchObject({ code: 0, killed: false });
-    }
-  });
+  test.each(TRANSPORTS)(
+    "echoes every byte over %s under backpressure, then closes after the peer's FIN",
+    async (transport) => {
+      const endpoint = openEndpoint(transport, certificates);
+      const { argv } = serverCommand(runtime, "control", bin, endpoint.listen);
+      const server = await startServer({ argv, cwd: root, cpu: undefined, timeoutMs: 20000 });
+      try {
+        expect(server.startupLine).toMatch(
+          new RegExp(`^${runtime}-control listening on ${ANNOUNCED[transport]} \\(${runtime} `),
+        );
+        expect(server.address.transport).toBe(transport);
+        const result = await runLoadgen({
+          path: loadgen,
+          ...loadgenTarget(server.address),
+          cpu: undefined,
+          warmupMs: 50,
+          durationMs: 300,
+          args: [
+            "--mode",
+            "stream",
+            "--connections",
+            "2",
+            "--chunk",
+            "65536",
+            "--inflight",
+            "512",
+            "--rcvbuf",
+            "65536",
+          ],
+        });
+        expect(result.error).toBeUndefined();
+        expect(result.ok).toBe(true);
+        expect(result.verifiedBytes).toBeGreaterThan(16 * 2 ** 20);
+      } finally {
+        const exit = await server.stop();
+        endpoint.remove();
+        expect(exit).toMatchObject({ code: 0, killed: false });
+      }
+    },
+  );
 });

@@ -119,6 +119,52 @@ describe("renderHeadline()", () => {
   });
 });
 
+describe("the cost of TLS and unix sockets", () => {
+  // TLS and unix streams beside the TCP stream on node, five passes: TLS at 60% of TCP for
+  // tcp-echo and 65% for the control, unix at 120% for both.
+  const scenarioRates = {
+    "stream-64k-10c": [1000, 1000],
+    "tls-stream-64k-10c": [600, 650],
+    "unix-stream-64k-10c": [1200, 1200],
+  };
+  const withTransports = [1, 2, 3, 4, 5].flatMap((run) =>
+    Object.entries(scenarioRates).flatMap(([scenario, [ours, control]]) => [
+      sample({ run, scenario, server: "ours", rate: ours }),
+      sample({ run, scenario, server: "control", rate: control }),
+    ]),
+  );
+  const both = result(withTransports, summarize(withTransports));
+
+  test("latest.md has a row per TLS or unix scenario and runtime with both servers' shares of TCP", () => {
+    const markdown = renderMarkdown(both);
+    expect(markdown).toContain("### TLS and unix sockets against plain TCP");
+    // The fixture's streams move 64 B per message: 0.1 MiB/s over TCP, 0.0 over TLS.
+    expect(markdown).toContain(
+      "| TLS: 64 KiB streams x 10 connections | node | 0.1 MiB/s | 0.0 MiB/s | 60.0% [60.0%, 60.0%] | 65.0% [65.0%, 65.0%] |",
+    );
+    expect(markdown).toContain(
+      "| Unix socket: 64 KiB streams x 10 connections | node | 0.1 MiB/s | 0.1 MiB/s | 120.0% [120.0%, 120.0%] |",
+    );
+  });
+
+  test("the README block shows the cost of TLS, and only TLS", () => {
+    const headline = renderHeadline(both);
+    expect(headline).toContain("The cost of TLS: throughput over TLS as a share of plain TCP's");
+    expect(headline).toContain(
+      "| TLS: 64 KiB streams x 10 connections | node | 0.1 MiB/s | 0.0 MiB/s | 60.0% [60.0%, 60.0%] |",
+    );
+    const costOfTls = headline.slice(headline.indexOf("The cost of TLS")).split("\n\n").slice(0, 2).join("\n\n");
+    expect(costOfTls).toContain("| TLS: 64 KiB streams");
+    expect(costOfTls).not.toContain("Unix socket");
+  });
+
+  test("a run without them, or a summary stored before them, has no such table", () => {
+    expect(renderMarkdown(run)).not.toContain("against plain TCP");
+    const { transports: _, ...stored } = both.summary;
+    expect(renderHeadline({ ...both, summary: stored })).not.toContain("The cost of TLS");
+  });
+});
+
 describe("updateReadme()", () => {
   test("replaces only the block between the markers", () => {
     const path = join(mkdtempSync(join(tmpdir(), "bench-readme-")), "README.md");

@@ -24,6 +24,56 @@ describe("serverCommand()", () => {
     expect(serverCommand("bun", "ours", bin).argv.slice(0, 3)).toEqual(["/bin/bun", "run", "runtimes/bun/main.ts"]);
   });
 
+  test("tells both kinds the same way to listen on a unix socket, and Deno may read and write it", () => {
+    const listen = { transport: "unix", path: "/tmp/b/echo.sock" };
+    expect(serverCommand("node", "ours", bin, listen).argv).toEqual([
+      "/bin/node",
+      "runtimes/node/dist/main.js",
+      "--unix",
+      "/tmp/b/echo.sock",
+      "--quiet",
+    ]);
+    expect(serverCommand("deno", "control", bin, listen).argv).toEqual([
+      "/bin/deno",
+      "run",
+      "--allow-net",
+      "--allow-read",
+      "--allow-write",
+      "benchmarks/controls/deno.ts",
+      "--unix",
+      "/tmp/b/echo.sock",
+    ]);
+  });
+
+  test("gives TLS the certificate and key on a free port, and Deno may read them", () => {
+    const listen = { transport: "tls", cert: "/tmp/c/server.pem", key: "/tmp/c/server.key" };
+    const flags = [
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--tls-cert",
+      "/tmp/c/server.pem",
+      "--tls-key",
+      "/tmp/c/server.key",
+    ];
+    expect(serverCommand("bun", "control", bin, listen).argv).toEqual([
+      "/bin/bun",
+      "run",
+      "benchmarks/controls/bun.ts",
+      ...flags,
+    ]);
+    expect(serverCommand("deno", "ours", bin, listen).argv).toEqual([
+      "/bin/deno",
+      "run",
+      "--allow-net",
+      "--allow-read",
+      "runtimes/deno/main.ts",
+      ...flags,
+      "--quiet",
+    ]);
+  });
+
   test("gives the control the same runtime flags", () => {
     expect(serverCommand("deno", "control", bin).argv).toEqual([
       "/bin/deno",
@@ -40,12 +90,49 @@ describe("serverCommand()", () => {
 
 describe("parseStartupLine()", () => {
   test("reads the port of an IPv4 or a bracketed IPv6 address", () => {
-    expect(parseStartupLine("tcp-echo listening on 127.0.0.1:40123 (node 20.20.2)")).toBe(40123);
-    expect(parseStartupLine("bun-control listening on [::1]:7 (bun 1.4.5)")).toBe(7);
+    expect(parseStartupLine("tcp-echo listening on 127.0.0.1:40123 (node 20.20.2)")).toEqual({
+      transport: "tcp",
+      port: 40123,
+    });
+    expect(parseStartupLine("bun-control listening on [::1]:7 (bun 1.4.5)")).toEqual({ transport: "tcp", port: 7 });
+  });
+
+  test("reads a TLS port and a unix socket's path", () => {
+    expect(parseStartupLine("tcp-echo listening on tls://127.0.0.1:7443")).toEqual({ transport: "tls", port: 7443 });
+    expect(parseStartupLine("deno-control listening on tls://[::1]:7443 (deno 2.9.6)")).toEqual({
+      transport: "tls",
+      port: 7443,
+    });
+    expect(parseStartupLine("tcp-echo listening on unix:/tmp/x.sock")).toEqual({
+      transport: "unix",
+      path: "/tmp/x.sock",
+    });
+    expect(parseStartupLine("node-control listening on unix:/tmp/a b (node 20.20.2)")).toEqual({
+      transport: "unix",
+      path: "/tmp/a",
+    });
   });
 
   test("ignores other lines", () => {
     expect(parseStartupLine("warning: something")).toBeUndefined();
+  });
+});
+
+describe("the scenarios", () => {
+  test("give every TLS and unix scenario a TCP scenario with the same load", () => {
+    const others = SCENARIOS.filter((s) => s.transport !== "tcp");
+    expect(others.map((s) => s.id)).toEqual([
+      "tls-stream-64k-10c",
+      "tls-1k-100c-k1",
+      "unix-1k-100c-k16",
+      "unix-stream-64k-10c",
+    ]);
+    for (const scenario of others) {
+      const tcp = SCENARIOS.find((s) => s.id === scenario.tcp);
+      expect(tcp?.transport).toBe("tcp");
+      expect(loadgenArgs(scenario)).toEqual(loadgenArgs(tcp));
+      expect(scenario.title).toContain(tcp.title);
+    }
   });
 });
 

@@ -113,6 +113,35 @@ group("summarize()", () => {
     expect(summarize(pair(1, 900, 1000)).rows[0].clientBound).toBeUndefined();
   });
 
+  test("gives a TLS scenario's throughput as a share of TCP's, per runtime and server, pass by pass", () => {
+    // Pass 2 is twice as fast for every session: the shares stay 0.6 and 0.65.
+    const samples = [1, 2, 3, 4, 5].flatMap((run) => {
+      const k = run === 2 ? 2 : 1;
+      return [
+        ...pair(run, 1000 * k, 1000 * k, { scenario: "stream-64k-10c" }),
+        ...pair(run, 600 * k, 650 * k, { scenario: "tls-stream-64k-10c" }),
+      ];
+    });
+    const { transports } = summarize(samples);
+    expect(transports).toHaveLength(1);
+    expect(transports[0]).toMatchObject({
+      scenario: "tls-stream-64k-10c",
+      tcp: "stream-64k-10c",
+      transport: "tls",
+      runtime: "node",
+      shares: { ours: { n: 5, low: 0.6, high: 0.6 }, control: { n: 5 } },
+    });
+    expect(transports[0].shares.ours.estimate).toBeCloseTo(0.6);
+    expect(transports[0].shares.control.estimate).toBeCloseTo(0.65);
+  });
+
+  test("gives no share of TCP without the TCP scenario in the same passes", () => {
+    const alone = pair(1, 600, 650, { scenario: "unix-stream-64k-10c" });
+    expect(summarize(alone).transports).toEqual([]);
+    const apart = [...alone, ...pair(2, 1000, 1000, { scenario: "stream-64k-10c" })];
+    expect(summarize(apart).transports).toEqual([]);
+  });
+
   test("names the fastest server of each scenario for the client headroom", () => {
     const samples = [...pair(1, 900, 1000), ...pair(1, 1200, 1100, { runtime: "bun" })];
     const { headroom } = summarize(samples);
