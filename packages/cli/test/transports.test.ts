@@ -63,6 +63,25 @@ describe.concurrent.each(RUNTIMES)("tcp-echo on %s", (runtime) => {
     expect(exists(path)).toBe(false);
   });
 
+  test("the JSON listening event carries the transport and its address", async () => {
+    const path = join(dir, `${runtime}-json.sock`);
+    const [unixServer, unixLine] = await start(
+      runtime,
+      ["--unix", path, "--log-format", "json"],
+      unixPermissions(path),
+    );
+    expect(JSON.parse(unixLine)).toMatchObject({ type: "listening", address: `unix:${path}`, transport: "unix", path });
+    const tlsArgs = ["--tls-cert", certs.cert, "--tls-key", certs.key, "--port", "0", "--log-format", "json"];
+    const [tlsServer, tlsLine] = await start(runtime, tlsArgs, tlsPermissions());
+    const event = JSON.parse(tlsLine);
+    expect(event).toMatchObject({ type: "listening", transport: "tls", hostname: "127.0.0.1", family: "IPv4" });
+    expect(event.address).toBe(`tls://127.0.0.1:${event.port}`);
+    for (const server of [unixServer, tlsServer]) {
+      server.signal("SIGTERM");
+      expect(await server.waitForExit()).toEqual({ code: 0, signal: null });
+    }
+  });
+
   test("--unix replaces the socket file of a killed server, and refuses a live one's", async () => {
     const path = join(dir, `${runtime}-stale.sock`);
     const [killed] = await start(runtime, ["--unix", path], unixPermissions(path));
