@@ -1,6 +1,12 @@
 // Run by `node`, `deno run -A` and `bun` alike: import { listen } from "@tcp-echo/server", echo
-// one message through a client, shut down, print "OK <runtime>". Exits 1 on any failure or after 10 s.
+// one message through a client over TCP, a unix socket (`path`) and TLS (`tls`, with throwaway
+// certificates from openssl), shut down, print "OK <runtime>". Exits 1 on any failure or after 10 s.
+import { mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect as tlsConnect } from "node:tls";
+import { makeTestCertificates } from "@tcp-echo/conformance";
 import { listen } from "@tcp-echo/server";
 
 const deadline = setTimeout(() => {
@@ -8,24 +14,53 @@ const deadline = setTimeout(() => {
   process.exit(1);
 }, 10_000);
 
-const server = await listen({ host: "127.0.0.1", port: 0 });
-const message = `hello from ${server.runtime.name}\n`;
-const echoed = await new Promise((resolve, reject) => {
-  const socket = connect({ host: "127.0.0.1", port: server.address.port });
-  const chunks = [];
-  socket.on("data", (chunk) => chunks.push(chunk));
-  socket.on("end", () => resolve(Buffer.concat(chunks).toString()));
-  socket.on("error", reject);
-  socket.end(message);
-});
-const result = await server.shutdown({ timeout: 1000 });
+/** Sends `message` on a fresh socket, half-closes, and resolves with what came back. */
+function echo(socket, ready, message) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    socket.on("data", (chunk) => chunks.push(chunk));
+    socket.on("end", () => resolve(Buffer.concat(chunks).toString()));
+    socket.on("error", reject);
+    socket.once(ready, () => socket.end(message));
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), "tcp-echo-smoke-"));
+const certs = await makeTestCertificates();
+const failures = [];
+const results = [];
+try {
+  const servers = {
+    tcp: await listen({ host: "127.0.0.1", port: 0 }),
+    unix: await listen({ path: join(dir, "echo.sock") }),
+    tls: await listen({ host: "127.0.0.1", port: 0, tls: { cert: certs.certPem, key: certs.keyPem } }),
+  };
+  const clients = {
+    tcp: () => [connect({ host: "127.0.0.1", port: servers.tcp.address.port }), "connect"],
+    unix: () => [connect({ path: servers.unix.address.path }), "connect"],
+    tls: () => [
+      tlsConnect({ host: "127.0.0.1", port: servers.tls.address.port, ca: certs.caCertPem }),
+      "secureConnect",
+    ],
+  };
+  for (const [name, server] of Object.entries(servers)) {
+    const message = `hello over ${name} from ${server.runtime.name}\n`;
+    const [socket, ready] = clients[name]();
+    const echoed = await echo(socket, ready, message);
+    const result = await server.shutdown({ timeout: 1000 });
+    if (echoed !== message) failures.push(`${name}: sent ${JSON.stringify(message)}, got ${JSON.stringify(echoed)}`);
+    else results.push(`${name} ${message.length} bytes, shutdown ${JSON.stringify(result)}`);
+  }
+} finally {
+  await certs.remove();
+  rmSync(dir, { recursive: true, force: true });
+}
 clearTimeout(deadline);
-if (echoed !== message) {
-  console.error(`FAIL: sent ${JSON.stringify(message)}, got ${JSON.stringify(echoed)}`);
+if (failures.length > 0) {
+  console.error(`FAIL: ${failures.join("; ")}`);
   process.exit(1);
 }
 // Which entry the runtime's export conditions picked, e.g. dist/deno.js under Deno.
 const entry = import.meta.resolve("@tcp-echo/server").replace(/^.*\/(?=(dist|src)\/)/, "");
-console.log(
-  `OK ${server.runtime.name} ${server.runtime.version}: listen() from ${entry} echoed ${message.length} bytes, shutdown ${JSON.stringify(result)}`,
-);
+const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
+console.log(`OK ${runtime}: listen() from ${entry} echoed ${results.join("; ")}`);
