@@ -1,15 +1,16 @@
 /**
- * What a runtime adapter module exports: one factory per stream transport.
+ * What a runtime adapter module exports: one factory per transport.
  *
  * @module
  */
 
 import type { TcpFactory } from "./tcp/transport.ts";
 import type { TlsFactory } from "./tls/transport.ts";
+import type { UdpFactory } from "./udp/transport.ts";
 import type { UnixFactory } from "./unix/transport.ts";
 
 /**
- * The stream transports of one runtime's adapter. An adapter module (`@tcp-echo/node`,
+ * The transports of one runtime's adapter. An adapter module (`@tcp-echo/node`,
  * `@tcp-echo/deno`, `@tcp-echo/bun`) is one as it is, so code that picks a transport at run time
  * (the command, `listen()`) takes the module.
  *
@@ -30,4 +31,6 @@ export interface Adapter {
   readonly unix: UnixFactory;
   /** TLS over TCP. */
   readonly tls: TlsFactory;
+  /** UDP. */
+  readonly udp: UdpFactory;
 }

@@ -244,3 +244,21 @@ export function unixAddress(path: string | undefined): UnixAddress {
   const text = path ?? "";
   return { transport: "unix", path: text.startsWith("\0") ? `@${text.slice(1)}` : text };
 }
+
+/**
+ * A UDP address from a runtime's host and port, for adapters.
+ *
+ * @param hostname An IP literal without brackets, as the runtime reports it.
+ * @param port The port.
+ * @returns The address, with its family read from the literal.
+ *
+ * @example A datagram's sender
+ * ```ts
+ * import { udpAddress } from "@tcp-echo/core/transport";
+ *
+ * if (udpAddress("::1", 40000).family !== "IPv6") throw new Error("family");
+ * ```
+ */
+export function udpAddress(hostname: string | undefined, port: number | undefined): UdpAddress {
+  return { ...tcpAddress(hostname, port), transport: "udp" };
+}

@@ -57,6 +57,17 @@ export {
   type ShutdownResult,
 } from "./listener.ts";
 export {
+  type DatagramHandler,
+  type DatagramServer,
+  type DatagramServerEvent,
+  type DatagramServerOptions,
+  type DatagramStats,
+  type DropCounts,
+  type DropReason,
+  type ServeDatagramsOptions,
+  serveDatagrams,
+} from "./serve-datagrams.ts";
+export {
   type AbortSignalLike,
   type ServeOptions,
   type Server,
@@ -70,5 +81,9 @@ export type { Pem, TlsOptions, TlsVersion } from "./tls/options.ts";
 export type { TlsFactory, TlsTransport } from "./tls/transport.ts";
 export type { Capability, RuntimeInfo, Unsupported } from "./transport/capability.ts";
 export type { StreamTransport } from "./transport/stream.ts";
+export type { UdpBindOptions } from "./udp/bind.ts";
+export { DEFAULT_RATE_LIMIT, type RateLimit, type RateRefusal, SourceBuckets } from "./udp/rate-limit.ts";
+export { isUnicastSource, RESERVED_SOURCE_PORTS, refuseSource, type SourceRefusal } from "./udp/source-guard.ts";
+export type { UdpFactory, UdpOptions, UdpTransport } from "./udp/transport.ts";
 export type { UnixBindOptions } from "./unix/bind.ts";
 export type { UnixFactory, UnixOptions, UnixTransport } from "./unix/transport.ts";

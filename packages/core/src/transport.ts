@@ -27,7 +27,7 @@
  * @module
  */
 
-export { tcpAddress, tlsAddress, unixAddress } from "./address.ts";
+export { tcpAddress, tlsAddress, udpAddress, unixAddress } from "./address.ts";
 export { type ListenFailureCode, listenError } from "./errors.ts";
 export { resolveTcpBind, type TcpBindTarget } from "./tcp/bind.ts";
 export { type TcpAdapter, type TcpListenTarget, tcpTransport } from "./tcp/transport.ts";
@@ -53,6 +53,8 @@ export type {
   StreamSocket,
   StreamTransport,
 } from "./transport/stream.ts";
+export { resolveUdpBind, type UdpBindTarget } from "./udp/bind.ts";
+export { type UdpAdapter, udpTransport } from "./udp/transport.ts";
 export { resolveUnixBind, type UnixBindTarget } from "./unix/bind.ts";
 export { createWithMode, type Umask } from "./unix/mode.ts";
 export { type PathKind, type UnixAdapter, unixTransport } from "./unix/transport.ts";

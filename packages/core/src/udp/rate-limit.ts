@@ -1,0 +1,132 @@
+/**
+ * A token bucket per sender address, in a table of bounded size: one address cannot take more
+ * than its share, and a flood of spoofed addresses cannot grow memory without limit (the oldest
+ * entry makes way; a sender that returns starts with a full bucket, which only ever favours it).
+ *
+ * @module
+ */
+
+/**
+ * How much one sender address may be answered. Each bucket holds one second's worth and
+ * refills continuously.
+ *
+ * @example Tighter than the defaults
+ * ```ts
+ * import type { RateLimit } from "@tcp-echo/core";
+ *
+ * const limit: RateLimit = { datagramsPerSecond: 100, bytesPerSecond: 64 * 1024 };
+ * if (limit.maxSources !== undefined) throw new Error("default table size");
+ * ```
+ */
+export interface RateLimit {
+  /** Datagrams per second per sender address; `Infinity` for no limit. Default {@link DEFAULT_RATE_LIMIT}. */
+  readonly datagramsPerSecond?: number;
+  /** Bytes per second per sender address; `Infinity` for no limit. */
+  readonly bytesPerSecond?: number;
+  /** How many sender addresses are tracked at once. */
+  readonly maxSources?: number;
+}
+
+/**
+ * The default limits: 10,000 datagrams and 4 MiB per second per sender address, 16,384
+ * addresses tracked (about 2 MB). One person testing by hand or with a paced tool does not meet
+ * them; a flood from one address is capped at them.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_RATE_LIMIT } from "@tcp-echo/core";
+ *
+ * if (DEFAULT_RATE_LIMIT.datagramsPerSecond !== 10_000) throw new Error("default");
+ * ```
+ */
+export const DEFAULT_RATE_LIMIT: Required<RateLimit> = {
+  datagramsPerSecond: 10_000,
+  bytesPerSecond: 4 * 1024 * 1024,
+  maxSources: 16_384,
+};
+
+/** Why a bucket refused: out of datagrams, or out of bytes. */
+export type RateRefusal = "rate-limit" | "byte-limit";
+
+interface Bucket {
+  datagrams: number;
+  bytes: number;
+  at: number;
+}
+
+/**
+ * The table of buckets.
+ *
+ * @example Two datagrams a second: the third in the same instant is refused
+ * ```ts
+ * import { SourceBuckets } from "@tcp-echo/core";
+ *
+ * const buckets = new SourceBuckets({ datagramsPerSecond: 2 }, () => 0);
+ * buckets.take("192.0.2.1", 10);
+ * buckets.take("192.0.2.1", 10);
+ * if (buckets.take("192.0.2.1", 10) !== "rate-limit") throw new Error("limit");
+ * ```
+ */
+export class SourceBuckets {
+  readonly #datagramsPerSecond: number;
+  readonly #bytesPerSecond: number;
+  readonly #maxSources: number;
+  readonly #now: () => number;
+  readonly #buckets = new Map<string, Bucket>();
+
+  /**
+   * @param limit The limits; each missing one is the default's.
+   * @param now The clock in milliseconds (`Date.now` unless told).
+   * @throws {RangeError} for a limit that is not a positive number.
+   */
+  constructor(limit: RateLimit = {}, now: () => number = Date.now) {
+    this.#datagramsPerSecond = positive(
+      limit.datagramsPerSecond ?? DEFAULT_RATE_LIMIT.datagramsPerSecond,
+      "datagramsPerSecond",
+    );
+    this.#bytesPerSecond = positive(limit.bytesPerSecond ?? DEFAULT_RATE_LIMIT.bytesPerSecond, "bytesPerSecond");
+    this.#maxSources = positive(limit.maxSources ?? DEFAULT_RATE_LIMIT.maxSources, "maxSources");
+    this.#now = now;
+  }
+
+  /** How many sender addresses the table holds now; never more than `maxSources`. */
+  get size(): number {
+    return this.#buckets.size;
+  }
+
+  /**
+   * Takes one datagram of `bytes` from `source`'s bucket.
+   * @returns undefined when it may be answered, or why not.
+   */
+  take(source: string, bytes: number): RateRefusal | undefined {
+    const now = this.#now();
+    let bucket = this.#buckets.get(source);
+    if (bucket === undefined) {
+      if (this.#buckets.size >= this.#maxSources) {
+        for (const oldest of this.#buckets.keys()) {
+          this.#buckets.delete(oldest);
+          break;
+        }
+      }
+      bucket = { datagrams: this.#datagramsPerSecond, bytes: this.#bytesPerSecond, at: now };
+      this.#buckets.set(source, bucket);
+    } else if (now > bucket.at) {
+      const seconds = (now - bucket.at) / 1000;
+      bucket.datagrams = Math.min(this.#datagramsPerSecond, bucket.datagrams + seconds * this.#datagramsPerSecond);
+      bucket.bytes = Math.min(this.#bytesPerSecond, bucket.bytes + seconds * this.#bytesPerSecond);
+      bucket.at = now;
+    }
+    if (bucket.datagrams < 1) return "rate-limit";
+    // A datagram larger than a second's worth still passes when the bucket is full, or it
+    // could never be answered at all.
+    if (bucket.bytes < bytes && bucket.bytes < this.#bytesPerSecond) return "byte-limit";
+    bucket.datagrams -= 1;
+    bucket.bytes -= bytes;
+    return undefined;
+  }
+}
+
+function positive(value: number, name: string): number {
+  if (!(value > 0)) throw new RangeError(`Cannot limit the rate: ${name} ${value} must be more than 0`);
+  return value;
+}
