@@ -1,7 +1,7 @@
 // The conformance suite's binding for Deno: packages/conformance runs with these
 // transports, and calls the factories itself to check their own options.
 import type { TcpTransport } from "@tcp-echo/core";
-import { tcp, tls, unix } from "@tcp-echo/deno";
+import { tcp, tls, udp, unix } from "@tcp-echo/deno";
 
-export { tcp, tls, unix };
+export { tcp, tls, udp, unix };
 export const transport: TcpTransport = tcp();

@@ -21,9 +21,12 @@ export type {
   TcpTransport,
   TlsOptions,
   TlsTransport,
+  UdpOptions,
+  UdpTransport,
   UnixOptions,
   UnixTransport,
 } from "@tcp-echo/core";
 export { tcp } from "./tcp.ts";
 export { tls } from "./tls.ts";
+export { udp } from "./udp.ts";
 export { unix } from "./unix.ts";

@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { isIPv4, isIPv6 } from "@tcp-echo/core";
 import { parseDuration } from "./duration.ts";
 import { checkGreeting } from "./greeting.ts";
+import { type UdpChoice, udpChoice } from "./udp-args.ts";
 import { UsageError } from "./usage-error.ts";
 
 /** How the log is written: one readable line per event, or one JSON object per line. */
@@ -35,6 +36,8 @@ export type TransportChoice =
 export interface CliOptions {
   /** TCP (the default), a unix socket (`--unix`) or TLS (`--tls-cert` and `--tls-key`). */
   readonly transport: TransportChoice;
+  /** UDP echo beside it or alone (`--udp`, `--no-tcp`); undefined without `--udp`. */
+  readonly udp?: UdpChoice;
   /** `''` (all interfaces), `localhost`, an IP literal (brackets around IPv6 allowed) or a host name to resolve. */
   readonly host: string;
   /** 0 to 65535; 0 asks for a free port. */
@@ -95,8 +98,32 @@ const STRING_FLAGS = [
   "tls-key",
   "tls-ca",
   "handshake-timeout",
+  "udp-rate",
+  "udp-bytes-rate",
+  "udp-summary-interval",
 ] as const;
-const BOOLEAN_FLAGS = ["reuse-address", "no-reuse-address", "tls-client-auth", "quiet", "help", "version"] as const;
+const BOOLEAN_FLAGS = [
+  "reuse-address",
+  "no-reuse-address",
+  "tls-client-auth",
+  "udp",
+  "no-udp",
+  "tcp",
+  "no-tcp",
+  "udp-allow-reserved-ports",
+  "quiet",
+  "help",
+  "version",
+] as const;
+/** Flag pairs where the last one given wins. */
+const OPPOSITES: Readonly<Partial<Record<BooleanFlag, BooleanFlag>>> = {
+  "reuse-address": "no-reuse-address",
+  "no-reuse-address": "reuse-address",
+  udp: "no-udp",
+  "no-udp": "udp",
+  tcp: "no-tcp",
+  "no-tcp": "tcp",
+};
 type StringFlag = (typeof STRING_FLAGS)[number];
 type BooleanFlag = (typeof BOOLEAN_FLAGS)[number];
 
@@ -149,8 +176,8 @@ export function parseCommandLine(args: readonly string[], env: (name: string) =>
     } else if (isBooleanFlag(token.name)) {
       if (token.value !== undefined) problem ??= new UsageError(`option '${token.rawName}' takes no value`);
       else booleans.set(token.name, true);
-      if (token.name === "reuse-address") booleans.delete("no-reuse-address");
-      if (token.name === "no-reuse-address") booleans.delete("reuse-address");
+      const opposite = OPPOSITES[token.name];
+      if (opposite !== undefined) booleans.delete(opposite);
     } else {
       problem ??= new UsageError(`unknown option '${token.rawName}'`);
     }
@@ -160,6 +187,11 @@ export function parseCommandLine(args: readonly string[], env: (name: string) =>
   if (problem !== undefined) throw problem;
 
   const transport = transportChoice(strings, booleans);
+  const udp = udpChoice({
+    string: (name) => strings.get(name),
+    has: (name) => booleans.has(name),
+    transport: transport.kind,
+  });
   // A unix socket has no host or port: HOST and PORT (set for another service) are not read.
   const envHost = strings.has("host") || transport.kind === "unix" ? undefined : env("HOST");
   const envPort = strings.has("port") || transport.kind === "unix" ? undefined : env("PORT");
@@ -177,6 +209,7 @@ export function parseCommandLine(args: readonly string[], env: (name: string) =>
       logFormat: logFormat(strings.get("log-format")) ?? DEFAULTS.logFormat,
       quiet: booleans.has("quiet"),
       greeting: greeting(strings.get("greeting")),
+      ...(udp === undefined ? {} : { udp }),
     },
   };
 }

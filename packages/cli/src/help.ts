@@ -1,5 +1,7 @@
 import { DEFAULTS, HANDSHAKE_TIMEOUT } from "./args.ts";
 import { formatDuration } from "./duration.ts";
+import { formatSize } from "./size.ts";
+import { UDP_DEFAULTS } from "./udp-args.ts";
 
 /**
  * The text `tcp-echo --help` prints on stdout.
@@ -27,6 +29,16 @@ Options:
   --tls-client-auth             Require a client certificate signed by --tls-ca (mutual TLS)
   --handshake-timeout <duration> Close TLS clients that have not finished the handshake by then
                                 (default ${formatDuration(HANDSHAKE_TIMEOUT)})
+  --udp                         Also serve UDP echo (RFC 862) on the same host and port
+  --no-tcp                      Serve UDP alone (with --udp)
+  --udp-rate <n>                Datagrams per second answered per sender address
+                                (default ${UDP_DEFAULTS.datagramsPerSecond}; 0: no limit)
+  --udp-bytes-rate <size>       Bytes per second answered per sender address
+                                (default ${formatSize(UDP_DEFAULTS.bytesPerSecond)}; 0: no limit)
+  --udp-allow-reserved-ports    Answer senders on ports 7, 13, 17, 19 and 37. UNSAFE: two servers
+                                that answer everything can then bounce datagrams forever
+  --udp-summary-interval <duration> How often to log what UDP dropped, if anything
+                                (default ${formatDuration(UDP_DEFAULTS.summaryInterval)}; 0: never)
   --greeting <text>             Send this once when a connection opens: not strict RFC 862.
                                 {host}, {pid}, {runtime}, {pod} (POD_NAME, else the host) and \\n
   --log-format <format>         pretty or json (default ${DEFAULTS.logFormat})
@@ -34,9 +46,10 @@ Options:
   -h, --help                    Print this help and exit
   -V, --version                 Print the version and exit
 
-Durations: 500ms, 30s, 2m, 1h; a bare number is seconds.
+Durations: 500ms, 30s, 2m, 1h; a bare number is seconds. Sizes: 512, 64KiB, 4MiB, 1GB.
+UDP never answers broadcast or multicast senders, nor ports 0, 7, 13, 17, 19 and 37.
 On Deno, --unix needs --allow-read and --allow-write for the path (not --allow-net), and TLS
-needs --allow-read for the certificate and key files.
+needs --allow-read for the certificate and key files. UDP on Deno needs --unstable-net.
 The log goes to stderr. The first SIGINT or SIGTERM stops accepting and shuts down gracefully;
 a second one exits at once.
 Exit status: 0 after a shutdown, 1 when the server cannot run, 2 for a bad command line,

@@ -1,4 +1,4 @@
-import { formatAddress, type ServerEvent } from "@tcp-echo/core";
+import { type DatagramServerEvent, type DropCounts, formatAddress, type ServerEvent } from "@tcp-echo/core";
 import type { LogFormat } from "./args.ts";
 import { formatDuration } from "./duration.ts";
 import type { Signal } from "./platform.ts";
@@ -6,6 +6,8 @@ import type { Signal } from "./platform.ts";
 /** What the command logs: the server's events plus its own. */
 export type LogEvent =
   | ServerEvent
+  /** The UDP server's: its `listening` line, the periodic `drops` summary and `closed`. */
+  | DatagramServerEvent
   /** The server cannot run; `code` is the core's error code when there is one. */
   | { readonly type: "error"; readonly message: string; readonly code?: string }
   /** Something the operator should know that stops nothing. */
@@ -116,6 +118,10 @@ export function formatPretty(event: LogEvent): string {
       return `tcp-echo shutting down: ${plural(event.open, "connection")} open, ${
         event.timeout === 0 ? "resetting them now" : `waiting up to ${formatDuration(event.timeout)}`
       }`;
+    case "drops":
+      return `tcp-echo: udp ${formatDrops(event)} in the last ${formatDuration(event.periodMs)}`;
+    case "closed":
+      return `tcp-echo closed ${formatAddress(event.address)}: ${plural(event.received, "datagram")} received, ${event.answered} answered, ${formatDrops(event)}`;
     case "error":
       return `tcp-echo: ${event.message}`;
     case "note":
@@ -177,6 +183,15 @@ export function formatJson(event: LogEvent, time: Date): string {
       const { type: _, ...rest } = event;
       return JSON.stringify({ ...head, ...rest });
     }
+    case "drops": {
+      const { type: _, error, ...rest } = event;
+      return JSON.stringify({ ...head, ...rest, ...(error === undefined ? {} : { error: error.message }) });
+    }
+    case "closed": {
+      const { type: _, address, error, ...rest } = event;
+      const failed = error === undefined ? {} : { error: error.message };
+      return JSON.stringify({ ...head, address: formatAddress(address), ...rest, ...failed });
+    }
     case "error":
     case "note":
     case "exit": {
@@ -184,6 +199,29 @@ export function formatJson(event: LogEvent, time: Date): string {
       return JSON.stringify({ ...head, ...rest });
     }
   }
+}
+
+/**
+ * `250 dropped (200 rate-limit, 50 reserved-port), 3 send errors (first: ...)`: the reasons that
+ * count; receive and handler errors only when there were any.
+ */
+function formatDrops(event: {
+  readonly dropped: Readonly<DropCounts>;
+  readonly sendErrors: number;
+  readonly receiveErrors: number;
+  readonly handlerErrors: number;
+  readonly error?: Error;
+}): string {
+  const reasons = Object.entries(event.dropped).filter(([, count]) => count > 0);
+  const total = reasons.reduce((sum, [, count]) => sum + count, 0);
+  const detail = reasons.length === 0 ? "" : ` (${reasons.map(([reason, count]) => `${count} ${reason}`).join(", ")})`;
+  const errors = [
+    plural(event.sendErrors, "send error"),
+    ...(event.receiveErrors === 0 ? [] : [plural(event.receiveErrors, "receive error")]),
+    ...(event.handlerErrors === 0 ? [] : [plural(event.handlerErrors, "handler error")]),
+  ].join(", ");
+  const first = event.error === undefined ? "" : ` (first: ${event.error.message})`;
+  return `${total} dropped${detail}, ${errors}${first}`;
 }
 
 function plural(count: number, noun: string): string {

@@ -1,4 +1,4 @@
-import type { Adapter, Server, SocketAddress } from "@tcp-echo/core";
+import type { Adapter, DatagramServer, Server, SocketAddress } from "@tcp-echo/core";
 import { type CliOptions, isHostName, parseCommandLine } from "./args.ts";
 import { describeFailure, type Failure } from "./failure.ts";
 import { expandGreeting, needsHostName } from "./greeting.ts";
@@ -6,6 +6,7 @@ import { HELP } from "./help.ts";
 import { createLogger, type LogEvent, loggedEvents } from "./log.ts";
 import type { Platform, Signal } from "./platform.ts";
 import { chooseEndpoint } from "./serve-choice.ts";
+import { serveUdp } from "./udp-server.ts";
 import { UsageError } from "./usage-error.ts";
 import { VERSION } from "./version.ts";
 
@@ -22,7 +23,7 @@ const SECOND_SIGNAL_EXIT: Readonly<Record<Signal, number>> = { SIGINT: 130, SIGT
  * second SIGINT or SIGTERM cuts a shutdown short.
  *
  * @param platform The process to run in: arguments, environment, output, signals, files.
- * @param adapter The adapter of the same runtime: its `tcp`, `unix` and `tls` factories.
+ * @param adapter The adapter of the same runtime: its `tcp`, `unix`, `tls` and `udp` factories.
  * @returns The exit status, for `platform.exit()`.
  *
  * @example The entrypoint of a runtime
@@ -56,15 +57,19 @@ export async function main(platform: Platform, adapter: Adapter): Promise<number
 async function run(platform: Platform, adapter: Adapter, options: CliOptions): Promise<number> {
   const log = createLogger({ format: options.logFormat, quiet: options.quiet, write: platform.stderr });
   let server: Server<SocketAddress> | undefined;
+  let udp: DatagramServer | undefined;
   let stopping = false;
   let settle: (code: number) => void = () => {};
   const stopped = new Promise<number>((resolve) => {
     settle = resolve;
   });
-  const shutdown = async (running: Server<SocketAddress>) => {
-    // Stop accepting first, and wait until the port is released (close() resolves then), so
-    // that a connection made after the "shutting down" line, which shutdown() logs before it
-    // starts waiting, is refused.
+  const shutdown = async () => {
+    // UDP has nothing to drain: it closes at once. Then TCP stops accepting, and waits until
+    // the port is released (close() resolves then), so that a connection made after the
+    // "shutting down" line, which shutdown() logs before it starts waiting, is refused.
+    await udp?.close();
+    if (server === undefined) return settle(0);
+    const running = server;
     await running.close();
     running.shutdown({ timeout: options.shutdownTimeout }).then(
       () => settle(0),
@@ -80,7 +85,7 @@ async function run(platform: Platform, adapter: Adapter, options: CliOptions): P
       return;
     }
     stopping = true;
-    if (server !== undefined) void shutdown(server);
+    if (server !== undefined || udp !== undefined) void shutdown();
   };
   // Listening before the server is up, so a signal right after the startup line is not lost.
   platform.onSignal("SIGINT", () => stop("SIGINT"));
@@ -89,26 +94,45 @@ async function run(platform: Platform, adapter: Adapter, options: CliOptions): P
   try {
     const needsLookup = options.transport.kind !== "unix" && isHostName(options.host);
     const host = needsLookup ? await resolve(platform, options.host) : options.host;
-    const endpoint = chooseEndpoint(platform, adapter, options, host);
-    // The address is validated by now; the permission check needs it resolved.
-    const denied = platform.listenDenied(endpoint.description);
-    if (denied !== undefined) return fail(log, { message: denied, code: "EPERM", exitCode: 1 });
-    const greeting = options.greeting === undefined ? undefined : greetingBytes(platform, options.greeting);
-    server = await endpoint.serve({
-      ...(greeting === undefined ? {} : { greeting }),
-      backlog: options.backlog,
-      maxConnections: options.maxConnections,
-      idleTimeout: options.idleTimeout,
-      onEvent: log,
-      events: loggedEvents(options),
-    });
+    if (options.udp?.alone !== true) server = await serveStream(platform, adapter, options, host, log);
+    if (options.udp !== undefined) {
+      // Beside TCP, UDP takes the port TCP got, so that port 0 gives both the same number.
+      const port = server !== undefined && "port" in server.address ? server.address.port : options.port;
+      udp = await serveUdp(platform, adapter, options.udp, { host, port }, log);
+    }
   } catch (error) {
+    await server?.shutdown({ timeout: 0 }).catch(() => {});
     return fail(log, describeFailure(error));
   }
   const hint = platform.descriptorLimitHint;
-  if (hint !== undefined && server.maxConnections === Number.POSITIVE_INFINITY) log({ type: "note", message: hint });
-  if (stopping) void shutdown(server);
+  if (hint !== undefined && server?.maxConnections === Number.POSITIVE_INFINITY) {
+    log({ type: "note", message: hint });
+  }
+  if (stopping) void shutdown();
   return stopped;
+}
+
+/** Serves echo on the stream transport the flags picked: TCP, a unix socket or TLS. */
+async function serveStream(
+  platform: Platform,
+  adapter: Adapter,
+  options: CliOptions,
+  host: string,
+  log: (event: LogEvent) => void,
+): Promise<Server<SocketAddress>> {
+  const endpoint = chooseEndpoint(platform, adapter, options, host);
+  // The address is validated by now; the permission check needs it resolved.
+  const denied = platform.listenDenied(endpoint.description);
+  if (denied !== undefined) throw Object.assign(new Error(denied), { code: "EPERM" });
+  const greeting = options.greeting === undefined ? undefined : greetingBytes(platform, options.greeting);
+  return await endpoint.serve({
+    ...(greeting === undefined ? {} : { greeting }),
+    backlog: options.backlog,
+    maxConnections: options.maxConnections,
+    idleTimeout: options.idleTimeout,
+    onEvent: log,
+    events: loggedEvents(options),
+  });
 }
 
 /** The greeting to send each connection, its placeholders filled in from the process. */

@@ -19,7 +19,10 @@ import { refuseSource, type SourceRefusal } from "./udp/source-guard.ts";
 /**
  * What a datagram server does with each datagram it lets through. `datagram` is lent: it is
  * valid during the call only, so copy it to keep it; `reply()` may be called during the call
- * with it (the echo) or any other bytes, as often as wanted.
+ * with it (the echo) or any other bytes, as often as wanted, and the bytes given to `reply()`
+ * must not change afterwards (they are sent later on some runtimes). A handler that throws
+ * costs only that datagram: the error is counted (`handlerErrors`) and reported in the next
+ * `drops` event.
  *
  * @example Answer in upper case
  * ```ts
@@ -96,6 +99,10 @@ export interface DatagramStats {
   readonly dropped: Readonly<DropCounts>;
   /** Replies the runtime failed to send (`ECONNREFUSED` from an ICMP unreachable, `ENOBUFS`, ...). */
   readonly sendErrors: number;
+  /** Datagrams the runtime failed to receive whole (truncated, a read error). */
+  readonly receiveErrors: number;
+  /** Datagrams whose handler threw. */
+  readonly handlerErrors: number;
   /** Sender addresses the rate limiter tracks now. */
   readonly sources: number;
 }
@@ -111,7 +118,11 @@ export type DatagramServerEvent =
       readonly dropped: Readonly<DropCounts>;
       /** Failed sends in this period. */
       readonly sendErrors: number;
-      /** The first send error of the period, for the log. */
+      /** Failed receives in this period. */
+      readonly receiveErrors: number;
+      /** Handler exceptions in this period. */
+      readonly handlerErrors: number;
+      /** The first error of the period, of any kind, for the log. */
       readonly error?: Error;
     }
   | ({ readonly type: "closed"; readonly address: UdpAddress; readonly error?: Error } & DatagramStats);
@@ -213,13 +224,19 @@ export async function serveDatagrams<B extends object>(
     throw new UnknownOptionError("serve datagrams", error.option, [...error.known, ...OPTIONS]);
   }
 
-  const total = { received: 0, answered: 0, bytesIn: 0, bytesOut: 0, sendErrors: 0 };
+  const total = {
+    received: 0,
+    answered: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    sendErrors: 0,
+    receiveErrors: 0,
+    handlerErrors: 0,
+  };
   const dropped: DropCounts = { "reserved-port": 0, broadcast: 0, "rate-limit": 0, "byte-limit": 0 };
-  let bytesAccepted = 0;
-  let bytesSent = 0;
   let paused = false;
   let socket: DatagramSocket<UdpAddress> | undefined;
-  let firstSendError: Error | undefined;
+  let firstError: Error | undefined;
   let closeError: Error | undefined;
   let closed = false;
   let closing: Promise<void> | undefined;
@@ -232,10 +249,7 @@ export async function serveDatagrams<B extends object>(
   const reply = (data: Uint8Array): void => {
     if (socket === undefined || closed || sender === undefined) return;
     total.bytesOut += data.length;
-    bytesAccepted += data.length;
-    if (socket.send(data, sender)) {
-      bytesSent = bytesAccepted;
-    } else if (!paused) {
+    if (!socket.send(data, sender) && !paused) {
       paused = true;
       socket.pause();
     }
@@ -256,13 +270,15 @@ export async function serveDatagrams<B extends object>(
         sender = from;
         try {
           handler(data, from, reply);
+        } catch (error) {
+          total.handlerErrors += 1;
+          firstError ??= error instanceof Error ? error : new Error(String(error));
         } finally {
           sender = undefined;
         }
         return false;
       },
       onWritable() {
-        bytesSent = bytesAccepted;
         if (paused && !closed) {
           paused = false;
           socket?.resume();
@@ -270,7 +286,11 @@ export async function serveDatagrams<B extends object>(
       },
       onSendError(error) {
         total.sendErrors += 1;
-        firstSendError ??= error;
+        firstError ??= error;
+      },
+      onReceiveError(error) {
+        total.receiveErrors += 1;
+        firstError ??= error;
       },
       onClose(error) {
         closed = true;
@@ -278,12 +298,6 @@ export async function serveDatagrams<B extends object>(
         wakeClosed?.();
         // Closed by the runtime, not by close(): stop the summary and report it all the same.
         if (closing === undefined) void Promise.resolve().then(close);
-      },
-      get bytesAccepted() {
-        return bytesAccepted;
-      },
-      get bytesSent() {
-        return bytesSent;
       },
     },
   );
@@ -295,27 +309,29 @@ export async function serveDatagrams<B extends object>(
   const emitDrops = wanted("drops");
   let summary: TimerHandle | undefined;
   if (emitDrops !== undefined && summaryInterval > 0) {
-    let last: DropCounts = { ...dropped };
-    let lastSendErrors = 0;
+    let last = { dropped: { ...dropped }, ...total };
     summary = timers.setInterval(() => {
       const period = {} as DropCounts;
-      let any = total.sendErrors !== lastSendErrors;
+      const sendErrors = total.sendErrors - last.sendErrors;
+      const receiveErrors = total.receiveErrors - last.receiveErrors;
+      const handlerErrors = total.handlerErrors - last.handlerErrors;
+      let any = sendErrors + receiveErrors + handlerErrors > 0;
       for (const reason of Object.keys(dropped) as DropReason[]) {
-        period[reason] = dropped[reason] - last[reason];
+        period[reason] = dropped[reason] - last.dropped[reason];
         if (period[reason] !== 0) any = true;
       }
       if (!any) return;
-      const sendErrors = total.sendErrors - lastSendErrors;
-      const error = firstSendError;
-      last = { ...dropped };
-      lastSendErrors = total.sendErrors;
-      firstSendError = undefined;
+      const error = firstError;
+      last = { dropped: { ...dropped }, ...total };
+      firstError = undefined;
       emitDrops({
         type: "drops",
         periodMs: summaryInterval,
         dropped: period,
         sendErrors,
-        ...(error === undefined || sendErrors === 0 ? {} : { error }),
+        receiveErrors,
+        handlerErrors,
+        ...(error === undefined ? {} : { error }),
       });
     }, summaryInterval);
   }

@@ -195,10 +195,8 @@ describe("serveDatagrams", () => {
     const server = await serveDatagrams(fake.transport, {});
     fake.events.onMessage(new Uint8Array(4), from("127.0.0.1", 4000));
     expect(fake.paused).toBe(true);
-    expect(fake.events.bytesSent).toBe(0);
     fake.events.onWritable();
     expect(fake.paused).toBe(false);
-    expect(fake.events.bytesSent).toBe(fake.events.bytesAccepted);
     await server.close();
   });
 
@@ -226,8 +224,28 @@ describe("serveDatagrams", () => {
     expect(events.find((event) => event.type === "drops")).toMatchObject({
       dropped: { "reserved-port": 100, broadcast: 0, "rate-limit": 0, "byte-limit": 0 },
       sendErrors: 1,
+      receiveErrors: 0,
+      handlerErrors: 0,
     });
     expect(events.at(-1)).toMatchObject({ type: "closed", received: 100, answered: 0, sendErrors: 1 });
+  });
+
+  it("counts a handler that throws and a failed receive, and keeps answering", async () => {
+    const fake = fakeUdp();
+    let calls = 0;
+    const server = await serveDatagrams(fake.transport, {
+      handler(datagram, _sender, reply) {
+        calls += 1;
+        if (calls === 1) throw new Error("handler bug");
+        reply(datagram);
+      },
+    });
+    fake.events.onMessage(new Uint8Array(1), from("127.0.0.1", 4000));
+    fake.events.onReceiveError(new Error("truncated"), from("127.0.0.1", 4000));
+    fake.events.onMessage(new Uint8Array(2), from("127.0.0.1", 4000));
+    expect(fake.sent).toHaveLength(1);
+    expect(server.stats()).toMatchObject({ received: 2, answered: 2, handlerErrors: 1, receiveErrors: 1 });
+    await server.close();
   });
 
   it("names its own options beside the transport's when one is unknown", async () => {

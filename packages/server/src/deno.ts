@@ -17,10 +17,21 @@
  */
 
 import * as deno from "@tcp-echo/deno";
-import { type Listen, listenOver } from "./listen.ts";
+import { type Listen, type ListenUdp, listenOver, listenUdpOver } from "./listen.ts";
 
 export * from "@tcp-echo/core";
-export type { Listen, ListenOptions, TcpListenOptions, TlsListenOptions, UnixListenOptions } from "./listen.ts";
+export type {
+  Listen,
+  ListenOptions,
+  ListenUdp,
+  TcpListenOptions,
+  TlsListenOptions,
+  UdpListenOptions,
+  UnixListenOptions,
+} from "./listen.ts";
 
 /** Serves echo (or your handler) over TCP, a unix socket or TLS on Deno; see {@link Listen}. */
 export const listen: Listen = listenOver(() => deno);
+
+/** Serves UDP echo (or your datagram handler) behind its guards; see {@link ListenUdp}. */
+export const listenUdp: ListenUdp = listenUdpOver(() => deno);

@@ -18,13 +18,24 @@
  */
 
 import type { Adapter } from "@tcp-echo/core";
-import { type Listen, listenOver } from "./listen.ts";
+import { type Listen, type ListenUdp, listenOver, listenUdpOver } from "./listen.ts";
 
 export * from "@tcp-echo/core";
-export type { Listen, ListenOptions, TcpListenOptions, TlsListenOptions, UnixListenOptions } from "./listen.ts";
+export type {
+  Listen,
+  ListenOptions,
+  ListenUdp,
+  TcpListenOptions,
+  TlsListenOptions,
+  UdpListenOptions,
+  UnixListenOptions,
+} from "./listen.ts";
 
 /** Serves echo (or your handler) over TCP, a unix socket or TLS on the runtime this runs in: Deno, Bun, else Node.js; see {@link Listen}. */
 export const listen: Listen = listenOver(runtimeAdapter);
+
+/** Serves UDP echo (or your datagram handler) behind its guards, on the runtime this runs in; see {@link ListenUdp}. */
+export const listenUdp: ListenUdp = listenUdpOver(runtimeAdapter);
 
 // Only the running runtime's adapter is loaded: each one throws at import anywhere else.
 async function runtimeAdapter(): Promise<Adapter> {

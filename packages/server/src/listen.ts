@@ -1,12 +1,16 @@
 import {
   type Adapter,
+  type DatagramServer,
+  type ServeDatagramsOptions,
   type ServeOptions,
   type Server,
   serve,
+  serveDatagrams,
   type TcpAddress,
   type TcpBindOptions,
   type TlsAddress,
   type TlsOptions,
+  type UdpBindOptions,
   type UnixAddress,
   type UnixBindOptions,
 } from "@tcp-echo/core";
@@ -69,4 +73,29 @@ export function listenOver(adapter: () => Adapter | Promise<Adapter>): Listen {
     }
     return serve(tcp(), options);
   }) as Listen;
+}
+
+/** Options of `listenUdp()`: `host`, `port`, `family`, and the guards of `serveDatagrams()`. */
+export type UdpListenOptions = ServeDatagramsOptions<UdpBindOptions>;
+
+/**
+ * Serves UDP echo (or your datagram handler) behind the guards of `serveDatagrams()`: no answer
+ * to ports 0, 7, 13, 17, 19 and 37 nor to broadcast or multicast senders, and a token bucket per
+ * sender address. On Deno it needs `--unstable-net`.
+ *
+ * @example UDP echo on an ephemeral port
+ * ```ts ignore
+ * // ignore: binds a socket.
+ * import { listenUdp } from "@tcp-echo/server";
+ *
+ * const server = await listenUdp({ host: "127.0.0.1", port: 0 });
+ * console.log(`udp echo on port ${server.address.port}`);
+ * await server.close();
+ * ```
+ */
+export type ListenUdp = (options?: UdpListenOptions) => Promise<DatagramServer>;
+
+/** `listenUdp()` over the adapter `adapter()` gives (loaded on the first call). */
+export function listenUdpOver(adapter: () => Adapter | Promise<Adapter>): ListenUdp {
+  return async (options = {}) => serveDatagrams((await adapter()).udp(), options);
 }

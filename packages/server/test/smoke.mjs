@@ -1,13 +1,16 @@
-// Run by `node`, `deno run -A` and `bun` alike: import { listen } from "@tcp-echo/server", echo
-// one message through a client over TCP, a unix socket (`path`) and TLS (`tls`, with throwaway
-// certificates from openssl), shut down, print "OK <runtime>". Exits 1 on any failure or after 10 s.
+// Run by `node`, `deno run -A --unstable-net` and `bun` alike: import { listen, listenUdp } from
+// "@tcp-echo/server", echo one message through a client over TCP, a unix socket (`path`) and TLS
+// (`tls`, with throwaway certificates from openssl), and one datagram over UDP; shut down, print
+// "OK <runtime>". Exits 1 on any failure or after 10 s.
+
+import { createSocket } from "node:dgram";
 import { mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
 import { makeTestCertificates } from "@tcp-echo/conformance";
-import { listen } from "@tcp-echo/server";
+import { listen, listenUdp } from "@tcp-echo/server";
 
 const deadline = setTimeout(() => {
   console.error("FAIL: no echo within 10 s");
@@ -51,6 +54,20 @@ try {
     if (echoed !== message) failures.push(`${name}: sent ${JSON.stringify(message)}, got ${JSON.stringify(echoed)}`);
     else results.push(`${name} ${message.length} bytes, shutdown ${JSON.stringify(result)}`);
   }
+  // UDP: one datagram through listenUdp(), answered whole.
+  const udpServer = await listenUdp({ host: "127.0.0.1", port: 0 });
+  const message = `hello over udp from ${udpServer.runtime.name}`;
+  const client = createSocket("udp4");
+  const answer = new Promise((resolve, reject) => {
+    client.once("message", (data) => resolve(data.toString()));
+    client.once("error", reject);
+  });
+  client.send(message, udpServer.address.port, "127.0.0.1");
+  const echoed = await answer;
+  client.close();
+  await udpServer.close();
+  if (echoed !== message) failures.push(`udp: sent ${JSON.stringify(message)}, got ${JSON.stringify(echoed)}`);
+  else results.push(`udp ${message.length} bytes`);
 } finally {
   await certs.remove();
   rmSync(dir, { recursive: true, force: true });

@@ -69,7 +69,7 @@ export function denoPlatform(): Platform {
         const flags = missing.map((name) => `--allow-${name}=${path}`).join(" ");
         return `Cannot listen on ${address}: Deno may not ${missing.join(" or ")} the socket file; run with ${flags}`;
       }
-      const host = address.replace(/^tls:\/\//, "");
+      const host = address.replace(/^(tls|udp):\/\//, "");
       if (granted({ name: "net", host })) return undefined;
       const shown = host.replace(/:0$/, "");
       return `Cannot listen on ${address}: Deno has no network permission; run with --allow-net or --allow-net=${shown}`;

@@ -13,6 +13,8 @@ export interface EntrypointOptions {
   readonly allowNet?: boolean;
   /** Deno only: pass --allow-env (default true). */
   readonly allowEnv?: boolean;
+  /** Deno only: pass --unstable-net, which UDP needs (default true, as `npm run start:deno` does). */
+  readonly unstableNet?: boolean;
   /** Deno only: more permission flags, e.g. `--allow-read=/tmp/x`. */
   readonly permissions?: readonly string[];
   /** Run the package's `tcp-echo` bin (packages/cli/dist/bin.js) instead of runtimes/<runtime>/main.ts. */
@@ -28,6 +30,7 @@ export function entrypoint(runtime: RuntimeName, options: EntrypointOptions = {}
       return [process.execPath, [options.bin ? BIN : "runtimes/node/dist/main.js"]];
     case "deno": {
       const permissions = [
+        ...(options.unstableNet === false ? [] : ["--unstable-net"]),
         ...(options.allowNet === false ? [] : ["--allow-net"]),
         ...(options.allowEnv === false ? [] : ["--allow-env"]),
         ...(options.permissions ?? []),

@@ -5,9 +5,9 @@
  * their sender's address, and `send()` answers with backpressure. There is no accept, no
  * connection, and nothing to drain at shutdown: `close()` is immediate.
  *
- * Lent datagrams follow the stream rule: `onMessage` returns whether the core kept the bytes;
- * when it returns false they were borrowed, and the adapter may reuse the memory once
- * `bytesSent` reaches the `bytesAccepted` read right after the call.
+ * Lent datagrams: `onMessage` returns whether the core kept the bytes; when it returns false
+ * they were only borrowed, and the adapter may reuse their memory once every `send()` made
+ * during the call has let go of its bytes (the adapter's own sends: it knows when).
  *
  * @module
  */
@@ -32,16 +32,18 @@ export interface DatagramEvents<A extends SocketAddress = SocketAddress> {
   /** `send()` returned false earlier and the runtime can take more now. */
   onWritable(): void;
   /**
-   * Sending one datagram failed (an ICMP port unreachable surfacing as `ECONNREFUSED`,
-   * `ENOBUFS`, `EAGAIN`). The socket keeps going: the core counts these, it does not close.
+   * Sending one datagram failed (`ENOBUFS`, `EAGAIN`), now or later: an ICMP port unreachable
+   * for an earlier reply surfacing as `ECONNREFUSED` counts here too, wherever the runtime
+   * reports it. The socket keeps going: the core counts these, it does not close.
    */
   onSendError(error: Error, recipient: A | undefined): void;
+  /**
+   * Receiving one datagram failed (a datagram the runtime had to truncate, a read error that
+   * leaves the socket usable). The socket keeps going; the core counts these.
+   */
+  onReceiveError(error: Error, sender: A | undefined): void;
   /** The socket closed; called once. `error` when it failed. */
   onClose(error?: Error): void;
-  /** Bytes accepted for sending so far. */
-  readonly bytesAccepted: number;
-  /** Bytes the runtime has taken so far. */
-  readonly bytesSent: number;
 }
 
 /** An open datagram socket: the runtime primitives the core drives. */
@@ -51,11 +53,15 @@ export interface DatagramSocket<A extends SocketAddress = SocketAddress> {
   /**
    * Send one datagram to `recipient`.
    * @returns true when the runtime took it; false when it is full: the datagram is kept and
-   * sent before any later one, and `onWritable()` follows. A send that fails at once is
+   * sent before any later one, and `onWritable()` follows. Either way the adapter may read
+   * `data` until the send completes: the caller does not change it. A send that fails is
    * reported through `onSendError`, never thrown.
    */
   send(data: Uint8Array, recipient: A): boolean;
-  /** Stop delivering datagrams (the kernel's buffer fills, then drops). */
+  /**
+   * Stop delivering datagrams: the kernel's buffer fills, then drops; or, where the runtime
+   * cannot stop reading (Node.js, Bun), the adapter drops them as they arrive.
+   */
   pause(): void;
   /** Deliver datagrams again. */
   resume(): void;
