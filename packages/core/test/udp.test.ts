@@ -260,3 +260,18 @@ describe("serveDatagrams", () => {
     expect(fakeUdp().transport.bind({ host: "::1", port: 7 }).description).toBe("udp://[::1]:7");
   });
 });
+
+describe("SendBudget", () => {
+  it("is full above the mark and writable once, when back at or under it", async () => {
+    const { SendBudget } = await import("../src/transport.ts");
+    let writable = 0;
+    const budget = new SendBudget(100, () => writable++);
+    expect([budget.take(50), budget.take(50), budget.take(1)]).toEqual([true, true, false]);
+    budget.release(1);
+    budget.release(50);
+    expect(writable).toBe(1);
+    expect(budget.take(10)).toBe(true);
+    budget.release(10);
+    expect(writable).toBe(1);
+  });
+});

@@ -10,6 +10,7 @@ import {
   type DatagramEvents,
   type DatagramSettings,
   type DatagramSocket,
+  SendBudget,
   type UdpAdapter,
   udpAddress,
   udpTransport,
@@ -72,12 +73,10 @@ class DenoDatagramSocket implements DatagramSocket<UdpAddress> {
   readonly address: UdpAddress;
   readonly #conn: DatagramConn;
   readonly #events: DatagramEvents<UdpAddress>;
-  readonly #highWaterMark: number;
+  readonly #budget: SendBudget;
   readonly #reading: Promise<void>;
-  /** Bytes and count of the sends not settled yet. */
-  #outstanding = 0;
+  /** The sends not settled yet. */
   #sends = 0;
-  #full = false;
   #paused = false;
   #closed = false;
   #wake: (() => void) | undefined;
@@ -89,32 +88,27 @@ class DenoDatagramSocket implements DatagramSocket<UdpAddress> {
     this.#conn = conn;
     this.address = udpAddress(addr.hostname, addr.port);
     this.#events = events;
-    this.#highWaterMark = settings.highWaterMark;
+    this.#budget = new SendBudget(settings.highWaterMark, () => {
+      if (!this.#closed) events.onWritable();
+    });
     this.#reading = this.#readLoop();
   }
 
   send(data: Uint8Array, recipient: UdpAddress): boolean {
     if (this.#closed) return true;
     const size = data.byteLength;
-    this.#outstanding += size;
     this.#sends += 1;
     this.#conn.send(data, recipient).then(this.#settled, (error: unknown) => {
       if (!this.#closed) this.#events.onSendError(error as Error, recipient);
       this.#done(size);
     });
-    if (this.#outstanding <= this.#highWaterMark) return true;
-    this.#full = true;
-    return false;
+    return this.#budget.take(size);
   }
 
   #done(size: number): void {
-    this.#outstanding -= size;
     this.#sends -= 1;
     if (this.#sends === 0) this.#wakeUp();
-    if (this.#full && !this.#closed && this.#outstanding <= this.#highWaterMark) {
-      this.#full = false;
-      this.#events.onWritable();
-    }
+    this.#budget.release(size);
   }
 
   pause(): void {

@@ -4,6 +4,7 @@ import {
   type DatagramEvents,
   type DatagramSettings,
   type DatagramSocket,
+  SendBudget,
   type UdpAdapter,
   udpAddress,
   udpTransport,
@@ -26,13 +27,11 @@ class NodeDatagramSocket implements DatagramSocket<UdpAddress> {
   readonly address: UdpAddress;
   readonly #socket: Socket;
   readonly #events: DatagramEvents<UdpAddress>;
-  readonly #highWaterMark: number;
+  readonly #budget: SendBudget;
   readonly #closed: Promise<void>;
   /** Size and recipient of each send not called back yet, from `#head` on: two entries a send. */
   readonly #inFlight: (number | UdpAddress)[] = [];
   #head = 0;
-  #outstanding = 0;
-  #full = false;
   #paused = false;
   #closing = false;
   /** One callback for every send: the in-flight list says which send it is. */
@@ -42,7 +41,9 @@ class NodeDatagramSocket implements DatagramSocket<UdpAddress> {
     this.#socket = socket;
     this.address = address;
     this.#events = events;
-    this.#highWaterMark = settings.highWaterMark;
+    this.#budget = new SendBudget(settings.highWaterMark, () => {
+      if (!this.#closing) events.onWritable();
+    });
     socket.on("message", (data: Buffer, from: RemoteInfo) => {
       if (!this.#paused) events.onMessage(data, udpAddress(from.address, from.port));
     });
@@ -64,10 +65,7 @@ class NodeDatagramSocket implements DatagramSocket<UdpAddress> {
       return true;
     }
     this.#inFlight.push(data.byteLength, recipient);
-    this.#outstanding += data.byteLength;
-    if (this.#outstanding <= this.#highWaterMark) return true;
-    this.#full = true;
-    return false;
+    return this.#budget.take(data.byteLength);
   }
 
   #sent(error: Error | null): void {
@@ -82,14 +80,9 @@ class NodeDatagramSocket implements DatagramSocket<UdpAddress> {
       inFlight.splice(0, this.#head);
       this.#head = 0;
     }
-    this.#outstanding -= size;
     // Closing cancels the sends libuv still holds: nothing failed then.
-    if (this.#closing) return;
-    if (error !== null) this.#events.onSendError(error, recipient);
-    if (this.#full && this.#outstanding <= this.#highWaterMark) {
-      this.#full = false;
-      this.#events.onWritable();
-    }
+    if (error !== null && !this.#closing) this.#events.onSendError(error, recipient);
+    this.#budget.release(size);
   }
 
   pause(): void {
