@@ -62,21 +62,50 @@ function optionCell(results, { capability }) {
   return reason === undefined ? "yes" : `no: ${reason}`;
 }
 
-/** The capabilities a unix or TLS transport may lack, with what each means. */
+const STREAMS = ["tcp", "unix", "tls"];
+
+/** The capabilities a transport may lack, with what each means and the transports it applies to. */
 const TRANSPORT_CAPABILITIES = [
-  { capability: "halfClose", meaning: "keeps sending after the client's end of stream (TLS: close_notify)" },
-  { capability: "reset", meaning: "`reset()` sends a TCP RST" },
-  { capability: "backlog", meaning: "`listen(backlog)` reaches the kernel" },
-  { capability: "abstractUnix", meaning: "Linux abstract names (`@name`)", only: "unix" },
-  { capability: "tlsClientAuth", meaning: "client certificates (`requestCert` with `ca`)", only: "tls" },
-  { capability: "tlsMinVersion", meaning: '`minVersion: "TLSv1.3"`', only: "tls" },
+  {
+    capability: "halfClose",
+    meaning: "keeps sending after the client's end of stream (TLS: close_notify)",
+    on: STREAMS,
+  },
+  { capability: "reset", meaning: "`reset()` sends a TCP RST", on: STREAMS },
+  { capability: "backlog", meaning: "`listen(backlog)` reaches the kernel", on: STREAMS },
+  { capability: "abstractUnix", meaning: "Linux abstract names (`@name`)", on: ["unix"] },
+  { capability: "tlsClientAuth", meaning: "client certificates (`requestCert` with `ca`)", on: ["tls"] },
+  { capability: "tlsMinVersion", meaning: '`minVersion: "TLSv1.3"`', on: ["tls"] },
   {
     capability: "handshakeAbort",
     meaning: "the handshake timeout closes a client that never sends a ClientHello",
-    only: "tls",
+    on: ["tls"],
   },
-  { capability: "noDelay", meaning: "`TCP_NODELAY` on accepted sockets", only: "tls" },
+  { capability: "noDelay", meaning: "`TCP_NODELAY` on accepted sockets", on: ["tls"] },
+  {
+    capability: "ipv6Only",
+    meaning: "`family: \"ipv6\"` on `''` or `::` leaves IPv4 to other sockets (`IPV6_V6ONLY`)",
+    on: ["udp"],
+  },
 ];
+
+/** The order of the transports' rows; any other transport follows, by name. */
+const TRANSPORT_ORDER = [...STREAMS, "udp"];
+
+/**
+ * The rows of transport `name`: its capabilities above and, for a transport other than the
+ * stream ones (whose other capabilities are options, in the table above), any other one a
+ * runtime says it lacks, so that no declared lack goes unshown.
+ */
+function capabilitiesOf(name, resultsByRuntime) {
+  const known = TRANSPORT_CAPABILITIES.filter(({ on }) => on.includes(name));
+  if (STREAMS.includes(name)) return known;
+  const declared = runtimes.flatMap((runtime) => Object.keys(resultsByRuntime[runtime]?.transports?.[name] ?? {}));
+  const others = [...new Set(declared)]
+    .filter((capability) => !known.some((row) => row.capability === capability))
+    .map((capability) => ({ capability, meaning: `\`${capability}\`` }));
+  return [...known, ...others];
+}
 
 /** The transports' table: per transport and capability, whether each runtime has it. */
 function transportRows(resultsByRuntime) {
@@ -85,10 +114,11 @@ function transportRows(resultsByRuntime) {
     for (const name of Object.keys(resultsByRuntime[runtime]?.transports ?? {}))
       if (!names.includes(name)) names.push(name);
   }
+  const rank = (name) => (TRANSPORT_ORDER.includes(name) ? TRANSPORT_ORDER.indexOf(name) : TRANSPORT_ORDER.length);
+  names.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   const rows = [];
   for (const name of names) {
-    for (const { capability, meaning, only } of TRANSPORT_CAPABILITIES) {
-      if (only !== undefined && only !== name) continue;
+    for (const { capability, meaning } of capabilitiesOf(name, resultsByRuntime)) {
       const cells = runtimes.map((runtime) => {
         const table = resultsByRuntime[runtime]?.transports?.[name];
         if (table === undefined) return "not run";
@@ -123,8 +153,10 @@ export function renderTable(resultsByRuntime) {
     "against its own adapter. `npm test` runs them on the three runtimes, then renders this page",
     "from the results and fails when the committed copy differs: commit the regenerated file.",
     "A case is skipped only when the runtime's transport declares it lacks the capability the",
-    "case needs (its `unsupported` table, `StreamTransport.unsupported`), or when the environment",
-    "cannot arrange the case; the reason is the cell.",
+    "case needs (its `unsupported` table, `StreamTransport.unsupported` or",
+    "`DatagramTransport.unsupported`), or when the environment cannot arrange the case (the UDP",
+    "source-port cases bind ports 7 and 19, which needs root or `CAP_NET_BIND_SERVICE`); the",
+    "reason is the cell.",
     "",
     "## Options per runtime",
     "",
@@ -143,10 +175,14 @@ export function renderTable(resultsByRuntime) {
     "## Transports per runtime",
     "",
     "Every wire case (`test/wire.test.ts`) runs over TCP, a unix domain socket and TLS on each",
-    "runtime: the sections `echo on the wire over tcp`, `over unix` and `over tls` below. What a",
-    "transport lacks on a runtime, from its `unsupported` table; a wire case that needs it is",
-    "skipped there with this reason, and an option that needs it fails with `ERR_UNSUPPORTED_OPTION`.",
-    "`unix.test.ts` and `tls.test.ts` check the socket file's and TLS's sharp edges.",
+    "runtime: the sections `echo on the wire over tcp`, `over unix` and `over tls` below. The UDP",
+    "cases run `serveDatagrams()` over each runtime's `udp()` with a `node:dgram` client: the echo",
+    "itself in `udp`, the source-port guard, rate limits and drop summaries in `udp-guards`, the",
+    "server's life and errors in `udp-lifecycle` (port 0, broadcast and multicast sources cannot be",
+    "sent from userspace: the core's unit tests check that they get no answer). What a transport",
+    "lacks on a runtime, from its `unsupported` table; a case that needs it is skipped there with",
+    "this reason, and an option that needs it fails with `ERR_UNSUPPORTED_OPTION`. `unix.test.ts`",
+    "and `tls.test.ts` check the socket file's and TLS's sharp edges.",
     "",
     `| transport | ability | ${runtimes.join(" | ")} |`,
     `| --- | --- | ${runtimes.map(() => "---").join(" | ")} |`,

@@ -24,7 +24,8 @@ const env = { ...process.env, TURBO_TELEMETRY_DISABLED: "1" };
 /** The conformance suite, run by vitest inside each runtime (see packages/conformance/vitest.config.ts). */
 const conformance = {
   node: [process.execPath, [vitest, "run"]],
-  deno: [bin("deno"), ["run", "-A", vitest, "run"]],
+  // --unstable-net: Deno 2.9 has Deno.listenDatagram, which the UDP cases serve with, only behind it.
+  deno: [bin("deno"), ["run", "-A", "--unstable-net", vitest, "run"]],
   bun: [bin("bun"), ["--bun", vitest, "run", "--pool=threads"]],
 };
 

@@ -3,6 +3,9 @@ import { createSecureContext, type SecureContextOptions } from "node:tls";
 import { parseArgs } from "node:util";
 import { withDeadline } from "./deadline.ts";
 import { formatTarget, isTlsTarget, parseTarget, type Target, type TlsClientOptions } from "./target.ts";
+import { NotArrangedError, type UdpCase } from "./udp/case.ts";
+import { udpCases } from "./udp/index.ts";
+import { formatUdpTarget, isUdpTargetText, parseUdpTarget, type UdpTarget } from "./udp/target.ts";
 import { wireCases } from "./wire/index.ts";
 import type { WireCase } from "./wire-case.ts";
 
@@ -20,8 +23,10 @@ export interface CaseOutcome {
   readonly id: string;
   /** What it checks. */
   readonly title: string;
-  /** Whether it passed. */
+  /** Whether it passed; true for a skipped case too, since nothing failed. */
   readonly passed: boolean;
+  /** Why the case was skipped: this machine could not arrange it (a {@link NotArrangedError}). */
+  readonly skipped?: string;
   /** How long it took, in whole milliseconds. */
   readonly ms: number;
   /** Why it failed. */
@@ -34,7 +39,8 @@ Runs the tcp-echo wire-level conformance cases against any RFC 862 echo server.
 
 Options:
   --target TARGET     the echo server (required): HOST:PORT (127.0.0.1:7007, [::1]:7007),
-                      unix:/PATH (unix:@NAME for a Linux abstract socket) or tls://HOST:PORT
+                      unix:/PATH (unix:@NAME for a Linux abstract socket), tls://HOST:PORT,
+                      or udp://HOST:PORT (udp://[::1]:7007) for the UDP cases
   --ca FILE           for tls://: trust the CA certificates (PEM) in FILE instead of the system's
   --cert FILE         for tls://: present the client certificate (PEM) in FILE; needs --key
   --key FILE          for tls://: the client certificate's private key (PEM)
@@ -45,7 +51,10 @@ Options:
   --json              print the results as JSON instead of a table
   --help              print this help
 
-Exit status: 0 when every case passed, 1 when any failed, 2 on bad arguments.
+The UDP cases bind source ports 7 and 19 to check that the server does not answer them: that
+needs root (or CAP_NET_BIND_SERVICE); without it the case is skipped, with the reason.
+
+Exit status: 0 when every case passed (or was skipped), 1 when any failed, 2 on bad arguments.
 `;
 
 /**
@@ -55,16 +64,43 @@ Exit status: 0 when every case passed, 1 when any failed, 2 on bad arguments.
  * @param cases The cases to run.
  * @returns Each case's outcome, in order.
  */
-export async function runWireCases(target: Target, cases: readonly WireCase[]): Promise<CaseOutcome[]> {
+export function runWireCases(target: Target, cases: readonly WireCase[]): Promise<CaseOutcome[]> {
+  return runCases(target, cases);
+}
+
+/**
+ * Runs UDP `cases` one after another against `target`, each bounded by its own timeout; a case
+ * this machine cannot arrange is skipped, with the reason.
+ *
+ * @param target The UDP echo server.
+ * @param cases The cases to run.
+ * @returns Each case's outcome, in order.
+ */
+export function runUdpCases(target: UdpTarget, cases: readonly UdpCase[]): Promise<CaseOutcome[]> {
+  return runCases(target, cases);
+}
+
+/** A case of either kind, as the runner sees it. */
+interface RunnableCase<T> {
+  readonly id: string;
+  readonly title: string;
+  readonly timeout: number;
+  run(target: T): Promise<void>;
+}
+
+async function runCases<T>(target: T, cases: readonly RunnableCase<T>[]): Promise<CaseOutcome[]> {
   const outcomes: CaseOutcome[] = [];
-  for (const wireCase of cases) {
+  for (const runnable of cases) {
     const started = performance.now();
+    const { id, title } = runnable;
     try {
-      await withDeadline(wireCase.run(target), wireCase.timeout, `case ${wireCase.id}`);
-      outcomes.push({ id: wireCase.id, title: wireCase.title, passed: true, ms: elapsed(started) });
+      await withDeadline(runnable.run(target), runnable.timeout, `case ${id}`);
+      outcomes.push({ id, title, passed: true, ms: elapsed(started) });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      outcomes.push({ id: wireCase.id, title: wireCase.title, passed: false, ms: elapsed(started), error: message });
+      if (error instanceof NotArrangedError)
+        outcomes.push({ id, title, passed: true, ms: elapsed(started), skipped: message });
+      else outcomes.push({ id, title, passed: false, ms: elapsed(started), error: message });
     }
   }
   return outcomes;
@@ -74,25 +110,31 @@ function elapsed(started: number): number {
   return Math.round(performance.now() - started);
 }
 
-function table(target: Target, outcomes: readonly CaseOutcome[]): string {
+function table(target: string, outcomes: readonly CaseOutcome[]): string {
   const width = Math.max(4, ...outcomes.map((outcome) => outcome.id.length));
-  const lines = [`tcp-echo conformance against ${formatTarget(target)}`, ""];
+  const lines = [`tcp-echo conformance against ${target}`, ""];
   lines.push(`${"case".padEnd(width)}  result  ${"ms".padStart(7)}`);
   for (const outcome of outcomes) {
-    lines.push(
-      `${outcome.id.padEnd(width)}  ${outcome.passed ? "pass  " : "FAIL  "}  ${String(outcome.ms).padStart(7)}`,
-    );
+    const result = outcome.skipped !== undefined ? "skip  " : outcome.passed ? "pass  " : "FAIL  ";
+    lines.push(`${outcome.id.padEnd(width)}  ${result}  ${String(outcome.ms).padStart(7)}`);
   }
   const failed = outcomes.filter((outcome) => !outcome.passed);
-  lines.push("", `${outcomes.length - failed.length} passed, ${failed.length} failed`);
+  const skipped = outcomes.filter((outcome) => outcome.skipped !== undefined);
+  const passed = outcomes.length - failed.length - skipped.length;
+  lines.push("", `${passed} passed, ${failed.length} failed${skipped.length > 0 ? `, ${skipped.length} skipped` : ""}`);
   for (const outcome of failed) lines.push(`  ${outcome.id}: ${outcome.error}`);
+  for (const outcome of skipped) lines.push(`  ${outcome.id}: skipped: ${outcome.skipped}`);
   return `${lines.join("\n")}\n`;
 }
 
 /** Thrown for arguments that make no sense: exit status 2. */
 class UsageError extends Error {}
 
-function pick(ids: string | undefined, option: string): Set<string> | undefined {
+function pick(
+  ids: string | undefined,
+  option: string,
+  cases: readonly { readonly id: string }[],
+): Set<string> | undefined {
   if (ids === undefined) return undefined;
   const wanted = new Set(
     ids
@@ -100,17 +142,25 @@ function pick(ids: string | undefined, option: string): Set<string> | undefined 
       .map((id) => id.trim())
       .filter((id) => id !== ""),
   );
-  const known = new Set(wireCases.map((wireCase) => wireCase.id));
+  const known = new Set(cases.map((each) => each.id));
   const unknown = [...wanted].filter((id) => !known.has(id));
-  if (unknown.length > 0) throw new UsageError(`${option}: no case named ${unknown.join(", ")} (see --list)`);
+  if (unknown.length > 0) {
+    const kind = cases === udpCases ? "UDP case" : "case";
+    throw new UsageError(`${option}: no ${kind} named ${unknown.join(", ")} for this target (see --list)`);
+  }
   return wanted;
+}
+
+/** Refuses the TLS options for a target that is not `tls://`, named by its text. */
+function noTls(text: string, values: ReturnType<typeof parse>["values"]): void {
+  const given = (["ca", "cert", "key", "insecure"] as const).filter((name) => values[name] !== undefined);
+  if (given.length > 0) throw new Error(`--${given[0]} needs a tls:// target, not ${text}`);
 }
 
 /** Adds the TLS options to a `tls://` target; refuses them for any other. */
 function withTls(target: Target, values: ReturnType<typeof parse>["values"]): Target {
-  const given = (["ca", "cert", "key", "insecure"] as const).filter((name) => values[name] !== undefined);
   if (!isTlsTarget(target)) {
-    if (given.length > 0) throw new Error(`--${given[0]} needs a tls:// target, not ${formatTarget(target)}`);
+    noTls(formatTarget(target), values);
     return target;
   }
   if ((values.cert === undefined) !== (values.key === undefined)) throw new Error("--cert and --key go together");
@@ -162,8 +212,8 @@ function readPem(file: string, option: string): string {
  * ```
  */
 export async function main(args: readonly string[], output: CliOutput): Promise<number> {
-  let target: Target;
-  let cases: readonly WireCase[];
+  let target: string;
+  let run: () => Promise<CaseOutcome[]>;
   let json: boolean;
   try {
     let values: ReturnType<typeof parse>["values"];
@@ -178,28 +228,52 @@ export async function main(args: readonly string[], output: CliOutput): Promise<
     }
     if (values.list) {
       for (const wireCase of wireCases) output.out(`${wireCase.id}  ${wireCase.title}\n`);
+      for (const udpCase of udpCases) output.out(`${udpCase.id}  (udp:// targets) ${udpCase.title}\n`);
       return 0;
     }
     if (values.target === undefined) throw new UsageError("missing --target TARGET (e.g. 127.0.0.1:7007)");
-    try {
-      target = withTls(parseTarget(values.target), values);
-    } catch (error) {
-      throw new UsageError((error as Error).message);
+    const text = values.target;
+    if (isUdpTargetText(text)) {
+      let udpTarget: UdpTarget;
+      try {
+        udpTarget = parseUdpTarget(text);
+        noTls(text, values);
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+      const cases = chosen(udpCases, values);
+      target = formatUdpTarget(udpTarget);
+      run = () => runUdpCases(udpTarget, cases);
+    } else {
+      let streamTarget: Target;
+      try {
+        streamTarget = withTls(parseTarget(text), values);
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+      const cases = chosen(wireCases, values);
+      target = formatTarget(streamTarget);
+      run = () => runWireCases(streamTarget, cases);
     }
-    const only = pick(values.only, "--only");
-    const skip = pick(values.skip, "--skip");
-    cases = wireCases.filter((wireCase) => (only?.has(wireCase.id) ?? true) && !skip?.has(wireCase.id));
     json = values.json ?? false;
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     output.err(`tcp-echo-conformance: ${error.message}\nTry --help\n`);
     return 2;
   }
-  const outcomes = await runWireCases(target, cases);
-  output.out(
-    json ? `${JSON.stringify({ target: formatTarget(target), cases: outcomes }, null, 2)}\n` : table(target, outcomes),
-  );
+  const outcomes = await run();
+  output.out(json ? `${JSON.stringify({ target, cases: outcomes }, null, 2)}\n` : table(target, outcomes));
   return outcomes.every((outcome) => outcome.passed) ? 0 : 1;
+}
+
+/** The cases `--only` and `--skip` leave of `cases`. */
+function chosen<C extends { readonly id: string }>(
+  cases: readonly C[],
+  values: ReturnType<typeof parse>["values"],
+): C[] {
+  const only = pick(values.only, "--only", cases);
+  const skip = pick(values.skip, "--skip", cases);
+  return cases.filter((known) => (only?.has(known.id) ?? true) && !skip?.has(known.id));
 }
 
 function parse(args: readonly string[]) {

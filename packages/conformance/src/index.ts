@@ -1,6 +1,6 @@
 /**
  * The tcp-echo conformance suite: the echo contract as executable cases. Wire-level cases run
- * against any echo server by address; the in-process cases (in `test/`) check an adapter's
+ * against any echo server by address (the UDP cases, `udpCases`, against any UDP echo server); the in-process cases (in `test/`) check an adapter's
  * lifecycle, errors and capabilities on Node.js, Deno and Bun alike.
  *
  * @example Check a server by address
@@ -18,7 +18,7 @@
 
 export { assertSameBytes } from "./assert-bytes.ts";
 export { makeTestCertificates, type TestCertificates } from "./certificates.ts";
-export { type CaseOutcome, type CliOutput, main, runWireCases } from "./cli.ts";
+export { type CaseOutcome, type CliOutput, main, runUdpCases, runWireCases } from "./cli.ts";
 export { type ConnectOptions, EchoClient, roundTrip } from "./client.ts";
 export { withDeadline } from "./deadline.ts";
 export { allByteValues, patternBytes, sha256, streamChunks } from "./payload.ts";
@@ -33,5 +33,37 @@ export {
   type TlsTarget,
   type UnixTarget,
 } from "./target.ts";
+export {
+  bindRefusal,
+  echoesSize,
+  formatUdpTarget,
+  isUdpTargetText,
+  manySources,
+  NotArrangedError,
+  openOnPort,
+  type PacedOptions,
+  type PacedResult,
+  pacedDatagrams,
+  parseUdpTarget,
+  type ReservedPortsOptions,
+  reservedPortsUnanswered,
+  resolveUdpTarget,
+  type SourcesOptions,
+  UDP_IPV6_MAX,
+  UDP_SIZES,
+  type UdpCase,
+  type UdpCaseOptions,
+  UdpClient,
+  type UdpClientOptions,
+  type UdpFamily,
+  type UdpPeer,
+  type UdpTarget,
+  udpCases,
+  udpPacedCase,
+  udpReservedPortsCase,
+  udpSizes,
+  udpSizesCase,
+  udpSourcesCase,
+} from "./udp/index.ts";
 export { backpressureCase, lentBuffersCase, wireCases } from "./wire/index.ts";
 export type { WireCapability, WireCase } from "./wire-case.ts";

@@ -136,8 +136,9 @@ export type DatagramServerEvent =
  * import { serveDatagrams } from "@tcp-echo/core";
  * import { udp } from "@tcp-echo/node";
  *
- * await using server = await serveDatagrams(udp(), { host: "127.0.0.1", port: 0 });
+ * const server = await serveDatagrams(udp(), { host: "127.0.0.1", port: 0 });
  * console.log(server.stats().received);
+ * await server.close();
  * ```
  */
 export interface DatagramServer extends AsyncDisposable {

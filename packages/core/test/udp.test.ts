@@ -89,6 +89,23 @@ describe("SourceBuckets", () => {
     expect(buckets.size).toBe(64);
   });
 
+  it("holds a whole datagram even when the rate is under one a second", () => {
+    let now = 0;
+    const buckets = new SourceBuckets({ datagramsPerSecond: 0.5 }, () => now);
+    expect(buckets.take("a", 1)).toBeUndefined();
+    expect(buckets.take("a", 1)).toBe("rate-limit");
+    now += 2000;
+    expect(buckets.take("a", 1)).toBeUndefined();
+  });
+
+  it("names a misspelt limit, and refuses a limit that is not an object", () => {
+    expect(() => new SourceBuckets({ datagramsPerSec: 5 } as never)).toThrow(/datagramsPerSec/);
+    expect(() => new SourceBuckets(true as never)).toThrow(
+      "Cannot limit the rate: rateLimit must be an object or false, not true",
+    );
+    expect(() => new SourceBuckets(null as never)).toThrow(TypeError);
+  });
+
   it("rejects a limit that is not positive", () => {
     expect(() => new SourceBuckets({ datagramsPerSecond: 0 })).toThrow(
       "Cannot limit the rate: datagramsPerSecond 0 must be more than 0",

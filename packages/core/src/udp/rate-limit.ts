@@ -6,6 +6,8 @@
  * @module
  */
 
+import { rejectUnknownOptions } from "../transport/options.ts";
+
 /**
  * How much one sender address may be answered. Each bucket holds one second's worth and
  * refills continuously.
@@ -45,6 +47,8 @@ export const DEFAULT_RATE_LIMIT: Required<RateLimit> = {
   maxSources: 16_384,
 };
 
+const LIMIT_OPTIONS: readonly (keyof RateLimit)[] = ["datagramsPerSecond", "bytesPerSecond", "maxSources"];
+
 /** Why a bucket refused: out of datagrams, or out of bytes. */
 export type RateRefusal = "rate-limit" | "byte-limit";
 
@@ -69,6 +73,8 @@ interface Bucket {
  */
 export class SourceBuckets {
   readonly #datagramsPerSecond: number;
+  /** A whole datagram at least, or a rate under 1/s could never answer one. */
+  readonly #datagramBurst: number;
   readonly #bytesPerSecond: number;
   readonly #maxSources: number;
   readonly #now: () => number;
@@ -80,12 +86,17 @@ export class SourceBuckets {
    * @throws {RangeError} for a limit that is not a positive number.
    */
   constructor(limit: RateLimit = {}, now: () => number = Date.now) {
+    if (typeof limit !== "object" || limit === null) {
+      throw new TypeError(`Cannot limit the rate: rateLimit must be an object or false, not ${String(limit)}`);
+    }
+    rejectUnknownOptions("limit the rate", limit, LIMIT_OPTIONS);
     this.#datagramsPerSecond = positive(
       limit.datagramsPerSecond ?? DEFAULT_RATE_LIMIT.datagramsPerSecond,
       "datagramsPerSecond",
     );
     this.#bytesPerSecond = positive(limit.bytesPerSecond ?? DEFAULT_RATE_LIMIT.bytesPerSecond, "bytesPerSecond");
     this.#maxSources = positive(limit.maxSources ?? DEFAULT_RATE_LIMIT.maxSources, "maxSources");
+    this.#datagramBurst = Math.max(1, this.#datagramsPerSecond);
     this.#now = now;
   }
 
@@ -108,11 +119,11 @@ export class SourceBuckets {
           break;
         }
       }
-      bucket = { datagrams: this.#datagramsPerSecond, bytes: this.#bytesPerSecond, at: now };
+      bucket = { datagrams: this.#datagramBurst, bytes: this.#bytesPerSecond, at: now };
       this.#buckets.set(source, bucket);
     } else if (now > bucket.at) {
       const seconds = (now - bucket.at) / 1000;
-      bucket.datagrams = Math.min(this.#datagramsPerSecond, bucket.datagrams + seconds * this.#datagramsPerSecond);
+      bucket.datagrams = Math.min(this.#datagramBurst, bucket.datagrams + seconds * this.#datagramsPerSecond);
       bucket.bytes = Math.min(this.#bytesPerSecond, bucket.bytes + seconds * this.#bytesPerSecond);
       bucket.at = now;
     }
