@@ -5,7 +5,7 @@
  * suite inside Node, Deno and Bun, the conformance table (docs/conformance.md, which must be
  * committed up to date), the conformance bin against the real entrypoints and socat, the packed
  * tarballs on every runtime, the examples on every runtime, then the packages' own tests (CLI
- * processes, server, benchmark smoke).
+ * processes, server, benchmark smoke), then the container image (podman) and Kubernetes manifests.
  * Prints a summary with each runtime's pass, fail and skip counts; exits 1 when any step failed.
  *
  *   npm test                    everything
@@ -90,6 +90,13 @@ const steps = [
     args: ["scripts/check-examples.mjs"],
   },
   ...workspaceTests(),
+  {
+    id: "deploy",
+    title: "container image and manifests",
+    cmd: process.execPath,
+    args: [vitest, "run"],
+    cwd: "deploy",
+  },
 ];
 
 /** Every other workspace with a `test` script runs its own (CLI process tests, benchmark smoke). */

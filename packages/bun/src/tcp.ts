@@ -24,6 +24,8 @@ export const listenUnsupported: Unsupported = {
 export const tcpUnsupported: Unsupported = {
   ...listenUnsupported,
   reuseAddressOff: "Bun.listen always sets SO_REUSEADDR on listening sockets",
+  // Elsewhere SO_REUSEPORT lets a second listener bind, but the system does not spread connections.
+  ...(process.platform === "linux" ? {} : { reusePort: "Bun.listen shares a port with reusePort only on Linux" }),
 };
 
 const addresses: AddressReader<TcpAddress> = {
@@ -47,12 +49,14 @@ const adapter: TcpAdapter = {
     };
     try {
       // https://bun.com/docs/api/tcp#start-a-server-bun-listen
-      // ipv6Only is honoured by Bun.listen though bun-types lists it for Bun.connect only.
+      // ipv6Only and reusePort are honoured by Bun.listen though bun-types lists them for
+      // Bun.connect only.
       const options = {
         hostname: target.hostname,
         port: target.port,
         allowHalfOpen: true,
         ipv6Only: target.ipv6Only,
+        reusePort: target.reusePort,
         socket: handler,
       };
       const listener = Bun.listen<BunSocket<TcpAddress>>(options);

@@ -81,6 +81,7 @@ const adapter: TlsAdapter = {
         port: target.port,
         allowHalfOpen: true,
         ipv6Only: target.ipv6Only,
+        reusePort: target.reusePort,
         tls: bunTls(tls),
         socket: handler,
       };

@@ -1,9 +1,12 @@
 import { parseArgs } from "node:util";
 import { isIPv4, isIPv6 } from "@tcp-echo/core";
 import { parseDuration } from "./duration.ts";
+import { nameVariables, readEnvFlags } from "./env-flags.ts";
 import { checkGreeting } from "./greeting.ts";
+import { type ProxyChoice, proxyChoice } from "./proxy-args.ts";
 import { type UdpChoice, udpChoice } from "./udp-args.ts";
 import { UsageError } from "./usage-error.ts";
+import { type WorkersChoice, workersChoice } from "./workers/choice.ts";
 
 /** How the log is written: one readable line per event, or one JSON object per line. */
 export type LogFormat = "pretty" | "json";
@@ -38,6 +41,8 @@ export interface CliOptions {
   readonly transport: TransportChoice;
   /** UDP echo beside it or alone (`--udp`, `--no-tcp`); undefined without `--udp`. */
   readonly udp?: UdpChoice;
+  /** Read a PROXY header (v1 or v2) first on each TCP or unix connection (`--proxy-protocol`); undefined without it. */
+  readonly proxyProtocol?: ProxyChoice;
   /** `''` (all interfaces), `localhost`, an IP literal (brackets around IPv6 allowed) or a host name to resolve. */
   readonly host: string;
   /** 0 to 65535; 0 asks for a free port. */
@@ -58,6 +63,8 @@ export interface CliOptions {
   readonly quiet: boolean;
   /** Text sent once when a connection opens, with `{host}`, `{pid}`, `{runtime}`, `{pod}`; undefined sends none. */
   readonly greeting: string | undefined;
+  /** Worker processes sharing the port (`--workers N|auto`); undefined for one process. */
+  readonly workers?: WorkersChoice;
 }
 
 /** What to do: print help, print the version, or serve. */
@@ -98,14 +105,17 @@ const STRING_FLAGS = [
   "tls-key",
   "tls-ca",
   "handshake-timeout",
+  "proxy-timeout",
   "udp-rate",
   "udp-bytes-rate",
   "udp-summary-interval",
+  "workers",
 ] as const;
 const BOOLEAN_FLAGS = [
   "reuse-address",
   "no-reuse-address",
   "tls-client-auth",
+  "proxy-protocol",
   "udp",
   "no-udp",
   "tcp",
@@ -135,15 +145,17 @@ const OPTIONS = {
 } as const satisfies NonNullable<Parameters<typeof parseArgs>[0]>["options"];
 
 /**
- * Reads the command line and the `HOST` and `PORT` environment variables (used when the flags
- * are absent) into a {@link Command}. `--flag value` and `--flag=value` both work; the last of a
- * repeated flag wins; `--help` and `--version` win over everything else.
+ * Reads the command line, then the `TCP_ECHO_*` variable of each flag it leaves out
+ * (`TCP_ECHO_MAX_CONNECTIONS`), then the `HOST` and `PORT` environment variables (used when
+ * neither the flags nor `TCP_ECHO_HOST` and `TCP_ECHO_PORT` are set) into a {@link Command}.
+ * `--flag value` and `--flag=value` both work; the last of a repeated flag wins; `--help` and
+ * `--version` win over everything else and read no variable.
  *
  * @param args The arguments after the program name.
  * @param env Reads an environment variable; undefined when it is unset or not readable.
  * @returns The command to run.
  * @throws {UsageError} For an unknown flag, a missing or malformed value, a stray argument, or a
- * bad `HOST` or `PORT`.
+ * bad `TCP_ECHO_*`, `HOST` or `PORT` (the message names the variable).
  *
  * @example Flags over environment
  * ```ts
@@ -154,6 +166,19 @@ const OPTIONS = {
  * ```
  */
 export function parseCommandLine(args: readonly string[], env: (name: string) => string | undefined): Command {
+  const sources = new Map<string, string>();
+  try {
+    return parseFlags(args, env, sources);
+  } catch (error) {
+    throw nameVariables(error, sources);
+  }
+}
+
+function parseFlags(
+  args: readonly string[],
+  env: (name: string) => string | undefined,
+  sources: Map<string, string>,
+): Command {
   // strict: false and the tokens let every runtime report the same messages: node:util's own
   // errors differ in wording between runtimes and versions.
   const { tokens } = parseArgs({
@@ -185,9 +210,18 @@ export function parseCommandLine(args: readonly string[], env: (name: string) =>
   if (booleans.has("help")) return { kind: "help" };
   if (booleans.has("version")) return { kind: "version" };
   if (problem !== undefined) throw problem;
+  const flags = { strings, booleans, stringFlags: STRING_FLAGS, booleanFlags: BOOLEAN_FLAGS, opposites: OPPOSITES };
+  readEnvFlags(flags, env, sources);
+  // A unix socket has no host or port: TCP_ECHO_HOST and TCP_ECHO_PORT (the image sets them) are not read for it.
+  if (strings.has("unix")) for (const flag of ["host", "port"] as const) if (sources.has(flag)) strings.delete(flag);
 
   const transport = transportChoice(strings, booleans);
   const udp = udpChoice({
+    string: (name) => strings.get(name),
+    has: (name) => booleans.has(name),
+    transport: transport.kind,
+  });
+  const proxyProtocol = proxyChoice({
     string: (name) => strings.get(name),
     has: (name) => booleans.has(name),
     transport: transport.kind,
@@ -210,6 +244,8 @@ export function parseCommandLine(args: readonly string[], env: (name: string) =>
       quiet: booleans.has("quiet"),
       greeting: greeting(strings.get("greeting")),
       ...(udp === undefined ? {} : { udp }),
+      ...(proxyProtocol === undefined ? {} : { proxyProtocol }),
+      ...workers(strings.get("workers"), transport, udp),
     },
   };
 }
@@ -254,6 +290,15 @@ function fileMode(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (/^0?[0-7]{3}$/.test(value)) return Number.parseInt(value, 8);
   throw new UsageError(`invalid --unix-mode '${value}': expected octal permission bits such as 0660 or 600`);
+}
+
+function workers(
+  value: string | undefined,
+  transport: TransportChoice,
+  udp: UdpChoice | undefined,
+): { workers?: WorkersChoice } {
+  const choice = workersChoice(value, { transport: transport.kind, udp: udp !== undefined });
+  return choice === undefined ? {} : { workers: choice };
 }
 
 function greeting(value: string | undefined): string | undefined {

@@ -1,5 +1,6 @@
 import { DEFAULTS, HANDSHAKE_TIMEOUT } from "./args.ts";
 import { formatDuration } from "./duration.ts";
+import { PROXY_TIMEOUT } from "./proxy-args.ts";
 import { formatSize } from "./size.ts";
 import { UDP_DEFAULTS } from "./udp-args.ts";
 
@@ -29,6 +30,11 @@ Options:
   --tls-client-auth             Require a client certificate signed by --tls-ca (mutual TLS)
   --handshake-timeout <duration> Close TLS clients that have not finished the handshake by then
                                 (default ${formatDuration(HANDSHAKE_TIMEOUT)})
+  --proxy-protocol              Every TCP or unix connection starts with a PROXY header (v1 or
+                                v2) from a trusted proxy such as HAProxy; logs and limits see
+                                the client it names. Not with TLS
+  --proxy-timeout <duration>    Close connections without a whole PROXY header by then
+                                (default ${formatDuration(PROXY_TIMEOUT)})
   --udp                         Also serve UDP echo (RFC 862) on the same host and port
   --no-tcp                      Serve UDP alone (with --udp)
   --udp-rate <n>                Datagrams per second answered per sender address
@@ -39,6 +45,9 @@ Options:
                                 that answer everything can then bounce datagrams forever
   --udp-summary-interval <duration> How often to log what UDP dropped, if anything
                                 (default ${formatDuration(UDP_DEFAULTS.summaryInterval)}; 0: never)
+  --workers <n|auto>            Run n worker processes that share the port (auto: one per core);
+                                --max-connections and the other limits apply to each worker.
+                                Not with --unix or --udp
   --greeting <text>             Send this once when a connection opens: not strict RFC 862.
                                 {host}, {pid}, {runtime}, {pod} (POD_NAME, else the host) and \\n
   --log-format <format>         pretty or json (default ${DEFAULTS.logFormat})
@@ -47,9 +56,11 @@ Options:
   -V, --version                 Print the version and exit
 
 Durations: 500ms, 30s, 2m, 1h; a bare number is seconds. Sizes: 512, 64KiB, 4MiB, 1GB.
+Every flag but -h, -V has a variable: --idle-timeout is TCP_ECHO_IDLE_TIMEOUT (a flag wins).
 UDP never answers broadcast or multicast senders, nor ports 0, 7, 13, 17, 19 and 37.
 On Deno, --unix needs --allow-read and --allow-write for the path (not --allow-net), and TLS
-needs --allow-read for the certificate and key files. UDP on Deno needs --unstable-net.
+needs --allow-read for the certificate and key files. UDP on Deno needs --unstable-net,
+and --workers needs --unstable-net and --allow-run.
 The log goes to stderr. The first SIGINT or SIGTERM stops accepting and shuts down gracefully;
 a second one exits at once.
 Exit status: 0 after a shutdown, 1 when the server cannot run, 2 for a bad command line,

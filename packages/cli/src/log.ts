@@ -1,7 +1,14 @@
-import { type DatagramServerEvent, type DropCounts, formatAddress, type ServerEvent } from "@tcp-echo/core";
+import {
+  type DatagramServerEvent,
+  type DropCounts,
+  formatAddress,
+  type RuntimeInfo,
+  type ServerEvent,
+} from "@tcp-echo/core";
 import type { LogFormat } from "./args.ts";
 import { formatDuration } from "./duration.ts";
 import type { Signal } from "./platform.ts";
+import type { WorkerSharing } from "./workers/worker-process.ts";
 
 /** What the command logs: the server's events plus its own. */
 export type LogEvent =
@@ -13,7 +20,32 @@ export type LogEvent =
   /** Something the operator should know that stops nothing. */
   | { readonly type: "note"; readonly message: string }
   /** A second signal arrived during a shutdown: the process exits now with `code`. */
-  | { readonly type: "exit"; readonly signal: Signal; readonly code: number };
+  | { readonly type: "exit"; readonly signal: Signal; readonly code: number }
+  /** `--workers`: the supervisor starts `count` workers on `address`, sharing it as `sharing` says. */
+  | {
+      readonly type: "workers";
+      readonly count: number;
+      readonly address: string;
+      readonly runtime: RuntimeInfo;
+      readonly sharing: WorkerSharing;
+    }
+  /** `--workers`: a worker exited without being asked, and starts again in `delayMs`. */
+  | {
+      readonly type: "restart";
+      readonly worker: number;
+      readonly pid: number;
+      readonly code: number | null;
+      readonly signal: string | null;
+      readonly delayMs: number;
+    };
+
+/** Which worker of `--workers` writes the log: its id (1 to N) and process id. */
+export interface WorkerTag {
+  /** 1 to N. */
+  readonly id: number;
+  /** The worker's process id, which its JSON `listening` event carries. */
+  readonly pid: number;
+}
 
 /** Options of {@link createLogger}. */
 export interface LoggerOptions {
@@ -25,6 +57,11 @@ export interface LoggerOptions {
   readonly write: (text: string) => void;
   /** The clock for the json `time` field. Default: `() => new Date()`. */
   readonly now?: () => Date;
+  /**
+   * In a worker of `--workers`: pretty lines start with `[worker 2] `, JSON events carry
+   * `"worker": 2`, and the `listening` event the worker's `pid`.
+   */
+  readonly worker?: WorkerTag;
 }
 
 const PER_CONNECTION: ReadonlySet<LogEvent["type"]> = new Set(["open", "close", "reject"]);
@@ -70,9 +107,17 @@ export function loggedEvents(options: Pick<LoggerOptions, "quiet">): readonly Se
  */
 export function createLogger(options: LoggerOptions): (event: LogEvent) => void {
   const now = options.now ?? (() => new Date());
+  const worker = options.worker;
+  const prefix = worker === undefined ? "" : `[worker ${worker.id}] `;
+  const fields = (event: LogEvent) =>
+    worker === undefined
+      ? {}
+      : event.type === "listening"
+        ? { worker: worker.id, pid: worker.pid }
+        : { worker: worker.id };
   return (event) => {
     if (options.quiet && PER_CONNECTION.has(event.type)) return;
-    const line = options.format === "json" ? formatJson(event, now()) : formatPretty(event);
+    const line = options.format === "json" ? formatJson(event, now(), fields(event)) : prefix + formatPretty(event);
     options.write(`${line}\n`);
   };
 }
@@ -128,6 +173,14 @@ export function formatPretty(event: LogEvent): string {
       return `tcp-echo: note: ${event.message}`;
     case "exit":
       return `tcp-echo: second ${event.signal}, exiting now with code ${event.code}`;
+    case "workers": {
+      const sharing = event.sharing === "reusePort" ? "SO_REUSEPORT" : "node:cluster";
+      return `tcp-echo: starting ${plural(event.count, "worker")} on ${event.address} (${event.runtime.name} ${event.runtime.version}, ${sharing})`;
+    }
+    case "restart": {
+      const how = event.signal === null ? `exited with code ${event.code}` : `killed by ${event.signal}`;
+      return `tcp-echo: worker ${event.worker} (pid ${event.pid}) ${how}; restarting in ${formatDuration(event.delayMs)}`;
+    }
   }
 }
 
@@ -137,6 +190,7 @@ export function formatPretty(event: LogEvent): string {
  *
  * @param event The event.
  * @param time When it happened.
+ * @param fields Fields written after `time`, before the event's own: a worker's `worker` and `pid`.
  * @returns The JSON text, without its newline.
  *
  * @example A close event
@@ -149,8 +203,8 @@ export function formatPretty(event: LogEvent): string {
  * // {"type":"close","time":"1970-01-01T00:00:00.000Z","id":1,"remote":"127.0.0.1:50000","reason":"peer",...}
  * ```
  */
-export function formatJson(event: LogEvent, time: Date): string {
-  const head = { type: event.type, time: time.toISOString() };
+export function formatJson(event: LogEvent, time: Date, fields: Readonly<Record<string, unknown>> = {}): string {
+  const head = { type: event.type, time: time.toISOString(), ...fields };
   switch (event.type) {
     case "listening": {
       // The address's own fields follow its text: hostname, port and family for TCP, path for unix.
@@ -194,7 +248,9 @@ export function formatJson(event: LogEvent, time: Date): string {
     }
     case "error":
     case "note":
-    case "exit": {
+    case "exit":
+    case "workers":
+    case "restart": {
       const { type: _, ...rest } = event;
       return JSON.stringify({ ...head, ...rest });
     }

@@ -9,6 +9,7 @@ import { chooseEndpoint } from "./serve-choice.ts";
 import { serveUdp } from "./udp-server.ts";
 import { UsageError } from "./usage-error.ts";
 import { VERSION } from "./version.ts";
+import { workerTag } from "./workers/identity.ts";
 
 /** The exit status after a second signal: 128 + the signal's number, as shells report it. */
 const SECOND_SIGNAL_EXIT: Readonly<Record<Signal, number>> = { SIGINT: 130, SIGTERM: 143 };
@@ -42,7 +43,13 @@ export async function main(platform: Platform, adapter: Adapter): Promise<number
     if (command.kind === "version") {
       platform.stdout(`tcp-echo ${VERSION} (${platform.runtime.name} ${platform.runtime.version})\n`);
     }
-    return command.kind === "serve" ? await run(platform, adapter, command.options) : 0;
+    if (command.kind !== "serve") return 0;
+    // A worker serves; only the process started with --workers supervises.
+    if (command.options.workers !== undefined && workerTag(platform) === undefined) {
+      const { supervise } = await import("./workers/supervisor.ts");
+      return await supervise(platform, adapter, command.options);
+    }
+    return await run(platform, adapter, command.options);
   } catch (error) {
     if (error instanceof UsageError) {
       platform.stderr(`tcp-echo: ${error.message}\nTry 'tcp-echo --help' for more information.\n`);
@@ -55,7 +62,13 @@ export async function main(platform: Platform, adapter: Adapter): Promise<number
 }
 
 async function run(platform: Platform, adapter: Adapter, options: CliOptions): Promise<number> {
-  const log = createLogger({ format: options.logFormat, quiet: options.quiet, write: platform.stderr });
+  const worker = workerTag(platform);
+  const log = createLogger({
+    format: options.logFormat,
+    quiet: options.quiet,
+    write: platform.stderr,
+    ...(worker === undefined ? {} : { worker }),
+  });
   let server: Server<SocketAddress> | undefined;
   let udp: DatagramServer | undefined;
   let stopping = false;
@@ -90,11 +103,15 @@ async function run(platform: Platform, adapter: Adapter, options: CliOptions): P
   // Listening before the server is up, so a signal right after the startup line is not lost.
   platform.onSignal("SIGINT", () => stop("SIGINT"));
   platform.onSignal("SIGTERM", () => stop("SIGTERM"));
+  // A worker whose supervisor was killed shuts down as if it had passed on a SIGTERM.
+  if (worker !== undefined) platform.onSupervisorGone?.(() => stopping || stop("SIGTERM"));
 
   try {
     const needsLookup = options.transport.kind !== "unix" && isHostName(options.host);
     const host = needsLookup ? await resolve(platform, options.host) : options.host;
-    if (options.udp?.alone !== true) server = await serveStream(platform, adapter, options, host, log);
+    // Workers share the port with SO_REUSEPORT where the transport has it, else through node:cluster.
+    const reusePort = worker !== undefined && adapter.tcp().unsupported.reusePort === undefined;
+    if (options.udp?.alone !== true) server = await serveStream(platform, adapter, options, host, log, reusePort);
     if (options.udp !== undefined) {
       // Beside TCP, UDP takes the port TCP got, so that port 0 gives both the same number.
       const port = server !== undefined && "port" in server.address ? server.address.port : options.port;
@@ -119,8 +136,9 @@ async function serveStream(
   options: CliOptions,
   host: string,
   log: (event: LogEvent) => void,
+  reusePort: boolean,
 ): Promise<Server<SocketAddress>> {
-  const endpoint = chooseEndpoint(platform, adapter, options, host);
+  const endpoint = chooseEndpoint(platform, adapter, options, host, reusePort);
   // The address is validated by now; the permission check needs it resolved.
   const denied = platform.listenDenied(endpoint.description);
   if (denied !== undefined) throw Object.assign(new Error(denied), { code: "EPERM" });

@@ -1,4 +1,5 @@
 import type { RuntimeInfo } from "@tcp-echo/core";
+import type { WorkerProcess, WorkerSharing, WorkerSpawnOptions } from "./workers/worker-process.ts";
 
 /** The signals that stop the server: the first shuts down gracefully, a second exits at once. */
 export type Signal = "SIGINT" | "SIGTERM";
@@ -75,4 +76,24 @@ export interface Platform {
    * resolve.
    */
   lookup(host: string): Promise<string>;
+  /**
+   * Starts a worker for `--workers`: this command again, with `options.args` and the variables
+   * of `options.env`. Undefined where the runtime cannot start processes.
+   */
+  spawnWorker?(options: WorkerSpawnOptions): Promise<WorkerProcess>;
+  /**
+   * How workers can share a port here when the transport has no `SO_REUSEPORT`: Node.js
+   * before 22.12 has `"cluster"`.
+   */
+  readonly workerFallback?: WorkerSharing;
+  /**
+   * Why this process may not start workers, as a sentence naming the permission to grant
+   * (Deno without `--allow-run`); undefined when it may.
+   */
+  workersDenied?(): string | undefined;
+  /**
+   * In a worker: calls `listener` once when the supervisor is gone (killed without passing on a
+   * signal), so the worker shuts down instead of holding the port on its own.
+   */
+  onSupervisorGone?(listener: () => void): void;
 }

@@ -1,5 +1,14 @@
-import type { Adapter, ServeOptions, Server, ServerOptions, SocketAddress, StreamTransport } from "@tcp-echo/core";
-import { serve, TcpEchoError } from "@tcp-echo/core";
+import type {
+  Adapter,
+  ServeOptions,
+  Server,
+  ServerOptions,
+  SocketAddress,
+  StreamTransport,
+  TcpAddress,
+  UnixAddress,
+} from "@tcp-echo/core";
+import { proxyProtocol, serve, TcpEchoError } from "@tcp-echo/core";
 import type { CliOptions } from "./args.ts";
 import { readPem } from "./pem-file.ts";
 import type { Platform } from "./platform.ts";
@@ -19,20 +28,36 @@ function endpoint<B extends object, A extends SocketAddress>(transport: StreamTr
   };
 }
 
+/** The transport behind a PROXY header reader with `--proxy-protocol`, else as it is. */
+function proxied<B extends object, A extends TcpAddress | UnixAddress>(
+  transport: StreamTransport<B, A>,
+  options: CliOptions,
+): StreamTransport<B, A | TcpAddress> {
+  const proxy = options.proxyProtocol;
+  return proxy === undefined ? transport : proxyProtocol(transport, { timeout: proxy.timeout });
+}
+
 /**
  * The transport the command line picked, with its bind options: a unix socket's path, or a
  * host and port (resolved already) for TCP and TLS, whose certificate files are read here.
+ * `reusePort` (a worker of `--workers`) sets `SO_REUSEPORT` on TCP and TLS.
  */
-export function chooseEndpoint(platform: Platform, adapter: Adapter, options: CliOptions, host: string): Endpoint {
+export function chooseEndpoint(
+  platform: Platform,
+  adapter: Adapter,
+  options: CliOptions,
+  host: string,
+  reusePort = false,
+): Endpoint {
   const choice = options.transport;
   if (choice.kind === "unix") {
     return endpoint(
-      adapter.unix(),
+      proxied(adapter.unix(), options),
       choice.mode === undefined ? { path: choice.path } : { path: choice.path, mode: choice.mode },
     );
   }
-  const bind = { host, port: options.port, reuseAddress: options.reuseAddress };
-  if (choice.kind === "tcp") return endpoint(adapter.tcp(), bind);
+  const bind = { host, port: options.port, reuseAddress: options.reuseAddress, ...(reusePort ? { reusePort } : {}) };
+  if (choice.kind === "tcp") return endpoint(proxied(adapter.tcp(), options), bind);
   const transport = adapter.tls({
     cert: readPem(platform, "--tls-cert", choice.certFile),
     key: readPem(platform, "--tls-key", choice.keyFile),

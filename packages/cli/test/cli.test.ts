@@ -96,6 +96,28 @@ describe.concurrent.each(RUNTIMES)("tcp-echo on %s", (runtime) => {
     });
   });
 
+  test("TCP_ECHO_* variables configure the server, over HOST and PORT", async () => {
+    const env = { TCP_ECHO_HOST: "127.0.0.1", TCP_ECHO_PORT: "0", TCP_ECHO_QUIET: "1", HOST: "::1", PORT: "1" };
+    const { process: server, port } = await startServer(runtime, [], { env });
+    const client = await Client.open(port);
+    client.send("env");
+    expect((await client.finish()).toString()).toBe("env");
+    server.signal("SIGTERM");
+    expect(await server.waitForExit()).toEqual({ code: 0, signal: null });
+    // TCP_ECHO_QUIET=1: no open or close line.
+    expect(server.lines.filter((line) => /^(open|close) #/.test(line))).toEqual([]);
+  });
+
+  test("a bad TCP_ECHO_* variable is a usage error naming it, and exits 2", async () => {
+    const result = await runToExit(runtime, [], { env: { TCP_ECHO_UDP: "maybe" } });
+    expect(result).toEqual({
+      code: 2,
+      signal: null,
+      stdout: "",
+      stderr: `tcp-echo: invalid TCP_ECHO_UDP 'maybe': expected 1, true, yes, 0, false or no\n${TRY_HELP}`,
+    });
+  });
+
   test("HOST and PORT are used when the flags are absent, and IPv6 prints in brackets", async () => {
     const { process: server, port } = await startServer(runtime, [], { env: { HOST: "::1", PORT: "0" } });
     await server.waitForLine(new RegExp(`^tcp-echo listening on \\[::1\\]:${port} \\(${runtime} `));
@@ -420,9 +442,9 @@ describe.concurrent("tcp-echo on deno without permissions", () => {
   });
 
   test("without --allow-env it reads no variable and never prompts", async () => {
-    const env = { HOST: "not-an-ip" };
+    const env = { HOST: "not-an-ip", TCP_ECHO_LOG_FORMAT: "xml" };
     const { process: server, port } = await startServer("deno", ["--port", "0"], { allowEnv: false, env });
-    // Had HOST been read, it would be a usage error; unreadable, it counts as unset.
+    // Had HOST or TCP_ECHO_LOG_FORMAT been read, it would be a usage error; unreadable, they count as unset.
     expect(server.lines[0]).toMatch(new RegExp(`^tcp-echo listening on 127\\.0\\.0\\.1:${port} \\(deno `));
     server.signal("SIGTERM");
     expect(await server.waitForExit()).toEqual({ code: 0, signal: null });

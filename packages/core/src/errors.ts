@@ -19,7 +19,8 @@ export type TcpEchoErrorCode =
   | "ERR_UNSUPPORTED_OPTION"
   | "ERR_INVALID_OPTION"
   | "ERR_TLS_CREDENTIALS"
-  | "ERR_TLS_HANDSHAKE";
+  | "ERR_TLS_HANDSHAKE"
+  | "ERR_PROXY_HEADER";
 
 /**
  * The base class of every error tcp-echo raises on purpose.

@@ -57,6 +57,16 @@ export {
   type ShutdownResult,
 } from "./listener.ts";
 export {
+  type ProxyEndpoint,
+  type ProxyHeader,
+  type ProxyHeaderOptions,
+  ProxyHeaderParser,
+  type ProxyHeaderStep,
+  type ProxyTlv,
+  parseProxyHeader,
+} from "./proxy/header.ts";
+export { type ProxyProtocolOptions, proxyProtocol } from "./proxy/transport.ts";
+export {
   type DatagramHandler,
   type DatagramServer,
   type DatagramServerEvent,

@@ -32,6 +32,7 @@ describe("resolveTcpBind", () => {
       ipv6Only: false,
       family: "IPv4",
       reuseAddress: true,
+      reusePort: false,
     });
   });
 
@@ -62,7 +63,7 @@ describe("resolveTcpBind", () => {
       expect.objectContaining({
         code: "ERR_UNKNOWN_OPTION",
         option: "path",
-        message: "Cannot bind: unknown option 'path' (known: host, port, reuseAddress, family)",
+        message: "Cannot bind: unknown option 'path' (known: host, port, reuseAddress, family, reusePort)",
       }),
     );
   });
@@ -76,6 +77,18 @@ describe("resolveTcpBind", () => {
       }),
     );
     expect(resolveBind({ reuseAddress: false }, "auto")).toMatchObject({ reuseAddress: false });
+  });
+
+  it("fails reusePort: true on a runtime without SO_REUSEPORT, and passes it on where it has it", () => {
+    const unsupported = { reusePort: "needs --unstable-net" };
+    expect(() => resolveBind({ reusePort: true }, "auto", unsupported)).toThrow(
+      expect.objectContaining({
+        code: "ERR_UNSUPPORTED_OPTION",
+        message: "Cannot use option 'reusePort: true' on test: needs --unstable-net",
+      }),
+    );
+    expect(resolveBind({ reusePort: false }, "auto", unsupported)).toMatchObject({ reusePort: false });
+    expect(resolveBind({ reusePort: true }, "auto")).toMatchObject({ reusePort: true });
   });
 
   it("fails an IPv6-only '::' without IPV6_V6ONLY, and leaves other IPv6 binds alone", () => {

@@ -18,6 +18,7 @@ describe("serve", () => {
           ipv6Only: false,
           family: "IPv4",
           reuseAddress: true,
+          reusePort: false,
           noDelay: true,
         },
         settings: { backlog: 511, highWaterMark: 65_536 },
@@ -183,7 +184,7 @@ describe("serve", () => {
   it("rejects an option nothing reads, naming it, before listening", async () => {
     const transport = new FakeTransport();
     await expect(serve(transport, { port: 7007, prot: 7 } as never)).rejects.toThrow(
-      "Cannot serve: unknown option 'prot' (known: host, port, reuseAddress, family, backlog, highWaterMark, " +
+      "Cannot serve: unknown option 'prot' (known: host, port, reuseAddress, family, reusePort, backlog, highWaterMark, " +
         "handler, maxConnections, idleTimeout, onEvent, events, greeting, signal)",
     );
     expect(transport.requests).toEqual([]);

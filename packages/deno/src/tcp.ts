@@ -1,8 +1,9 @@
 import { formatAddress, type TcpFactory, type TcpOptions, type TcpTransport } from "@tcp-echo/core";
-import { readDescriptors, type TcpAdapter, tcpTransport } from "@tcp-echo/core/transport";
+import { readDescriptors, type TcpAdapter, tcpTransport, type Unsupported } from "@tcp-echo/core/transport";
 import { tcpAddressOf } from "./address.ts";
 import { mapListenError } from "./errors.ts";
 import { DenoListener } from "./listener.ts";
+import { reusePortSupport } from "./reuse-port.ts";
 import { assertDeno } from "./runtime.ts";
 import { primeSignals } from "./signals.ts";
 import { DenoSocket } from "./socket.ts";
@@ -24,11 +25,12 @@ export const denoRuntime: Pick<TcpAdapter, "runtime" | "descriptors"> = {
 };
 
 /** The capabilities Deno.listen lacks for TCP, and so Deno.listenTls, which runs over it. */
-export const tcpUnsupported = {
+export const tcpUnsupported: Unsupported = {
   reuseAddressOff: "Deno.listen always sets SO_REUSEADDR and has no option to leave it off",
   ipv6Only: "Deno.listen has no IPV6_V6ONLY option: '::' is dual-stack where the system makes it so",
   reset: "Deno.Conn has no SO_LINGER: close() sends a FIN unless unread data remains",
-} as const;
+  ...reusePortSupport(),
+};
 
 const adapter: TcpAdapter = {
   ...denoRuntime,
@@ -43,6 +45,7 @@ const adapter: TcpAdapter = {
         hostname: target.hostname,
         port: target.port,
         tcpBacklog: settings.backlog,
+        ...(target.reusePort ? { reusePort: true } : {}),
       });
     } catch (error) {
       return Promise.reject(mapListenError(error, formatAddress(target)));

@@ -26,6 +26,7 @@ const adapter: TlsAdapter = {
         hostname: target.hostname,
         port: target.port,
         tcpBacklog: settings.backlog,
+        ...(target.reusePort ? { reusePort: true } : {}),
         cert: target.tls.cert,
         key: target.tls.key,
       });

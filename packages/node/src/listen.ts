@@ -1,7 +1,22 @@
-import type { Server } from "node:net";
+import type { ListenOptions, Server } from "node:net";
 import type { SocketAddress } from "@tcp-echo/core";
-import type { AcceptSink, StreamListener } from "@tcp-echo/core/transport";
+import type { AcceptSink, ListenSettings, StreamListener, TcpBindTarget } from "@tcp-echo/core/transport";
 import { mapListenError } from "./errors.ts";
+
+/**
+ * `server.listen()`'s options for a TCP or TLS target. `reusePort` is set only when asked for:
+ * the core refuses it before Node.js 22.12, whose types do not list it.
+ */
+export function listenOptions(target: TcpBindTarget, settings: ListenSettings): ListenOptions {
+  const options: ListenOptions & { reusePort?: boolean } = {
+    host: target.hostname,
+    port: target.port,
+    backlog: settings.backlog,
+    ipv6Only: target.ipv6Only,
+  };
+  if (target.reusePort) options.reusePort = true;
+  return options;
+}
 
 /**
  * Listens with a `net.Server` (or a `tls.Server`): resolves once it listens, with the listener

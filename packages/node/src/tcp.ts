@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { formatAddress, type TcpAddress, type TcpFactory, type TcpOptions, type TcpTransport } from "@tcp-echo/core";
-import { readDescriptors, type TcpAdapter, tcpAddress, tcpTransport } from "@tcp-echo/core/transport";
-import { boundPort, listenServer } from "./listen.ts";
+import { readDescriptors, type TcpAdapter, tcpAddress, tcpTransport, type Unsupported } from "@tcp-echo/core/transport";
+import { boundPort, listenOptions, listenServer } from "./listen.ts";
+import { reusePortSupport } from "./reuse-port.ts";
 import { assertNode } from "./runtime.ts";
 import { type AddressReader, NodeSocket } from "./socket.ts";
 
@@ -13,9 +14,10 @@ export const nodeRuntime: Pick<TcpAdapter, "runtime" | "descriptors"> = {
 };
 
 /** The capabilities node:net lacks for TCP, and so for TLS, which runs over it. */
-export const tcpUnsupported = {
+export const tcpUnsupported: Unsupported = {
   reuseAddressOff: "node:net always sets SO_REUSEADDR on listening sockets (libuv)",
-} as const;
+  ...reusePortSupport(process.versions.node, process.platform),
+};
 
 const addresses: AddressReader<TcpAddress> = {
   local: (socket) => tcpAddress(socket.localAddress, socket.localPort),
@@ -36,8 +38,7 @@ const adapter: TcpAdapter = {
       const wrapped = new NodeSocket(socket, addresses);
       wrapped.start(sink.connection(wrapped));
     });
-    const options = { host: target.hostname, port: target.port, backlog: settings.backlog, ipv6Only: target.ipv6Only };
-    return listenServer(server, options, formatAddress(target), sink, (bound) =>
+    return listenServer(server, listenOptions(target, settings), formatAddress(target), sink, (bound) =>
       tcpAddress(target.hostname, boundPort(bound)),
     );
   },

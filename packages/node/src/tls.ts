@@ -3,7 +3,7 @@ import { createServer, type TLSSocket } from "node:tls";
 import { formatAddress, type TlsAddress, type TlsFactory, type TlsOptions, type TlsTransport } from "@tcp-echo/core";
 import { type Handshake, type TlsAdapter, tlsAddress, tlsTransport } from "@tcp-echo/core/transport";
 import { mapCredentialsError } from "./errors.ts";
-import { boundPort, listenServer } from "./listen.ts";
+import { boundPort, listenOptions, listenServer } from "./listen.ts";
 import { type AddressReader, NodeSocket } from "./socket.ts";
 import { nodeRuntime, tcpUnsupported } from "./tcp.ts";
 
@@ -67,8 +67,9 @@ const adapter: TlsAdapter = {
       handshakes.delete(id);
       socket.destroy();
     });
-    const options = { host: target.hostname, port: target.port, backlog: settings.backlog, ipv6Only: target.ipv6Only };
-    return listenServer(server, options, description, sink, (bound) => tlsAddress(target.hostname, boundPort(bound)));
+    return listenServer(server, listenOptions(target, settings), description, sink, (bound) =>
+      tlsAddress(target.hostname, boundPort(bound)),
+    );
   },
 };
 

@@ -1,5 +1,6 @@
 import type { Platform } from "../platform.ts";
 import { processPlatform } from "./process.ts";
+import { spawnWorkerProcess } from "./spawn.ts";
 
 /**
  * The {@link Platform} of Bun, which implements `node:process`: `process.argv`, `process.env`,
@@ -17,5 +18,14 @@ import { processPlatform } from "./process.ts";
  * ```
  */
 export function bunPlatform(): Platform {
-  return processPlatform({ name: "bun", version: process.versions.bun ?? "unknown" });
+  return {
+    ...processPlatform({ name: "bun", version: process.versions.bun ?? "unknown" }),
+    spawnWorker(options) {
+      // https://bun.com/docs/bundler/executables: in a single-file executable the script is
+      // inside the binary (/$bunfs/...), which runs it when started with the arguments alone.
+      const script = process.argv[1] ?? "";
+      const args = script.startsWith("/$bunfs/") ? [] : [...process.execArgv, script];
+      return spawnWorkerProcess(process.execPath, [...args, ...options.args], options);
+    },
+  };
 }

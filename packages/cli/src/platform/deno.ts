@@ -1,21 +1,19 @@
 import type { Platform } from "../platform.ts";
+import { WORKER_ID_VARIABLE } from "../workers/identity.ts";
+import { type DenoSpawnApi, type PermissionQuery, spawnDenoWorker, workerPermissions } from "./deno-worker.ts";
 import { lookupHost } from "./lookup.ts";
 
-type PermissionDescriptor =
-  | { name: "env"; variable: string }
-  | { name: "net"; host: string }
-  | { name: "sys"; kind: "hostname" }
-  | { name: "read"; path: string }
-  | { name: "write"; path: string };
+type PermissionDescriptor = PermissionQuery | { name: "write"; path: string };
 
 // The part of the Deno namespace this file uses, so the package type-checks without Deno's types.
-interface DenoApi {
+interface DenoApi extends DenoSpawnApi {
   readonly args: readonly string[];
   readonly version: { readonly deno: string };
   readonly env: { get(name: string): string | undefined };
   readonly permissions: { querySync(descriptor: PermissionDescriptor): { readonly state: string } };
   readonly stdout: { writeSync(bytes: Uint8Array): number };
   readonly stderr: { writeSync(bytes: Uint8Array): number };
+  readonly stdin: { read(buffer: Uint8Array): Promise<number | null> };
   addSignalListener(signal: "SIGINT" | "SIGTERM", listener: () => void): void;
   exit(code: number): never;
   readonly pid: number;
@@ -51,10 +49,16 @@ export function denoPlatform(): Platform {
     const bytes = encoder.encode(text);
     for (let written = 0; written < bytes.length; ) written += stream.writeSync(bytes.subarray(written));
   };
+  // The variables this process may read and has looked at: a worker may read them too.
+  const readable = new Set<string>([WORKER_ID_VARIABLE]);
   return {
     runtime: { name: "deno", version: deno.version.deno },
     args: deno.args,
-    env: (name) => (granted({ name: "env", variable: name }) ? deno.env.get(name) : undefined),
+    env(name) {
+      if (!granted({ name: "env", variable: name })) return undefined;
+      readable.add(name);
+      return deno.env.get(name);
+    },
     stdout: (text) => write(deno.stdout, text),
     stderr: (text) => write(deno.stderr, text),
     onSignal: (signal, listener) => deno.addSignalListener(signal, listener),
@@ -85,6 +89,24 @@ export function denoPlatform(): Platform {
     hostname() {
       if (granted({ name: "sys", kind: "hostname" })) return deno.hostname();
       throw new Error("Cannot read the host name for --greeting: run with --allow-sys=hostname");
+    },
+    spawnWorker(options) {
+      // Read later, by a worker only: its greeting's {pod} and the debug switch.
+      for (const name of ["POD_NAME", "TCP_ECHO_DEBUG"])
+        if (granted({ name: "env", variable: name })) readable.add(name);
+      return spawnDenoWorker(deno, workerPermissions(granted, options.access, [...readable]), options);
+    },
+    workersDenied() {
+      if (granted({ name: "run", command: deno.execPath() })) return undefined;
+      return `Cannot start workers: Deno may not start processes; run with --allow-run (or --allow-run=${deno.execPath()})`;
+    },
+    onSupervisorGone(listener) {
+      // The supervisor holds the other end of stdin open and never writes: end of file means it is gone.
+      const buffer = new Uint8Array(64);
+      const watch = async (): Promise<void> => {
+        while ((await deno.stdin.read(buffer)) !== null);
+      };
+      watch().then(listener, listener);
     },
   };
 }

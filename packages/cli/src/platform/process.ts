@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import type { RuntimeInfo } from "@tcp-echo/core";
 import type { Platform } from "../platform.ts";
+import { WORKER_ID_VARIABLE } from "../workers/identity.ts";
+import { isSignalMessage } from "./cluster.ts";
 import { lookupHost } from "./lookup.ts";
 
 // Node.js and Bun share node:process; writes to pipes, files and terminals are synchronous on
@@ -9,13 +11,29 @@ import { lookupHost } from "./lookup.ts";
 // on purpose: on Node.js 20, `import process from "node:process"` alone made the echo of 1 KiB
 // messages, 16 in flight on 100 connections, about a third slower (benchmarks/, by bisection).
 export function processPlatform(runtime: RuntimeInfo): Platform {
+  // A worker with a message channel is a node:cluster worker (a spawned one has none). It shares
+  // its supervisor's process group, so a terminal's Ctrl-C reaches both: it ignores the signals
+  // and takes them as messages from the supervisor, which passes each on once.
+  const clusterWorker = typeof process.send === "function" && process.env[WORKER_ID_VARIABLE] !== undefined;
   return {
     runtime,
     args: process.argv.slice(2),
     env: (name) => process.env[name],
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),
-    onSignal: (signal, listener) => void process.on(signal, listener),
+    onSignal(signal, listener) {
+      if (!clusterWorker) return void process.on(signal, listener);
+      process.on(signal, () => {});
+      process.on("message", (message) => {
+        if (isSignalMessage(message, signal)) listener();
+      });
+    },
+    onSupervisorGone(listener) {
+      // The supervisor holds the other end of stdin open and never writes: end of file means it is gone.
+      process.stdin.once("end", listener);
+      process.stdin.on("error", () => {});
+      process.stdin.resume();
+    },
     exit: (code) => process.exit(code),
     listenDenied: () => undefined,
     readTextFile: (path) => readFileSync(path, "utf8"),

@@ -88,6 +88,29 @@ export class EchoProcess {
     return withDeadline(found, ms, () => `a line matching ${pattern}; stderr so far:\n${this.stderr}`);
   }
 
+  /**
+   * The stderr lines matching `pattern` once there are at least `count` of them, waiting up to
+   * `ms`. Rejects early when the process exits with fewer.
+   */
+  waitForLines(pattern: RegExp, count: number, ms = 10_000): Promise<string[]> {
+    const matching = () => this.lines.filter((line) => pattern.test(line));
+    const found = new Promise<string[]>((resolve, reject) => {
+      const check = () => {
+        const lines = matching();
+        if (lines.length >= count) {
+          this.#waiters.delete(check);
+          resolve(lines);
+        } else if (this.#closed) {
+          this.#waiters.delete(check);
+          reject(new Error(`The process exited with ${lines.length} of ${count} lines matching ${pattern}`));
+        }
+      };
+      this.#waiters.add(check);
+      check();
+    });
+    return withDeadline(found, ms, () => `${count} lines matching ${pattern} (have ${matching().length})`);
+  }
+
   /** The exit, waiting up to `ms`. */
   waitForExit(ms = 10_000): Promise<Exit> {
     return withDeadline(this.exited, ms, () => `the process to exit; stderr so far:\n${this.stderr}`);

@@ -41,6 +41,11 @@ export interface TcpBindOptions {
   readonly reuseAddress?: boolean;
   /** Which addresses to accept; see {@link AddressFamily}. Defaults to `"auto"`. */
   readonly family?: AddressFamily;
+  /**
+   * Set `SO_REUSEPORT`, so listeners in several processes share the address and port and the
+   * system spreads connections across them. Needs the `reusePort` capability. Defaults to false.
+   */
+  readonly reusePort?: boolean;
 }
 
 /** A TCP bind target after validation: what an adapter hands its runtime. */
@@ -55,9 +60,11 @@ export interface TcpBindTarget {
   readonly family: IpFamily;
   /** Whether `SO_REUSEADDR` is asked for. */
   readonly reuseAddress: boolean;
+  /** Whether `SO_REUSEPORT` is asked for. */
+  readonly reusePort: boolean;
 }
 
-const BIND_OPTIONS: readonly (keyof TcpBindOptions)[] = ["host", "port", "reuseAddress", "family"];
+const BIND_OPTIONS: readonly (keyof TcpBindOptions)[] = ["host", "port", "reuseAddress", "family", "reusePort"];
 const FAMILIES: readonly AddressFamily[] = ["auto", "ipv4", "ipv6", "dual"];
 
 function invalid(message: string): TcpEchoError {
@@ -76,7 +83,8 @@ function invalid(message: string): TcpEchoError {
  * | IPv6 literal  | itself (dual if `::`)| error       | itself, IPv6 only |
  *
  * Options the transport cannot honour fail here: `reuseAddress: false` without the
- * `reuseAddressOff` capability, an IPv6-only `::` without `ipv6Only`.
+ * `reuseAddressOff` capability, an IPv6-only `::` without `ipv6Only`, `reusePort: true` without
+ * `reusePort`.
  *
  * @param options The bind options as given.
  * @param transport The runtime and capabilities of the transport binding.
@@ -102,14 +110,15 @@ export function resolveTcpBind(
   if (!FAMILIES.includes(family)) {
     throw invalid(`Cannot bind: family ${JSON.stringify(family)} is not one of ${FAMILIES.join(", ")}`);
   }
-  const target = resolveHost(options, family);
+  const target: TcpBindTarget = { ...resolveHost(options, family), reusePort: options.reusePort ?? false };
   if (!target.reuseAddress) requireCapability(transport, "reuseAddressOff", "reuseAddress: false");
+  if (target.reusePort) requireCapability(transport, "reusePort", "reusePort: true");
   // Only the unspecified address can take IPv4 clients, so only it needs IPV6_V6ONLY set.
   if (target.ipv6Only && target.hostname === "::") requireCapability(transport, "ipv6Only", `family: "ipv6"`);
   return target;
 }
 
-function resolveHost(options: TcpBindOptions, family: AddressFamily): TcpBindTarget {
+function resolveHost(options: TcpBindOptions, family: AddressFamily): Omit<TcpBindTarget, "reusePort"> {
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw invalid(`Cannot bind: port ${String(port)} is not a whole number from 0 to 65535`);

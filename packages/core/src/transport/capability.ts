@@ -43,7 +43,12 @@ export type Capability =
    */
   | "handshakeAbort"
   /** `TCP_NODELAY` can be set on accepted sockets. Needed for an explicit `noDelay: true`. */
-  | "noDelay";
+  | "noDelay"
+  /**
+   * `reusePort: true` sets `SO_REUSEPORT`: listeners in several processes bind the same address
+   * and port, and the system spreads new connections across them. Needed for that option.
+   */
+  | "reusePort";
 
 /** The capabilities a transport lacks, each with the reason a person reads in an error or a skipped test. */
 export type Unsupported = Readonly<Partial<Record<Capability, string>>>;

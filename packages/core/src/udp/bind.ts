@@ -35,7 +35,7 @@ export interface UdpBindOptions {
 }
 
 /** A UDP bind target after validation: what an adapter hands its runtime. */
-export type UdpBindTarget = Omit<TcpBindTarget, "reuseAddress">;
+export type UdpBindTarget = Omit<TcpBindTarget, "reuseAddress" | "reusePort">;
 
 const BIND_OPTIONS: readonly (keyof UdpBindOptions)[] = ["host", "port", "family"];
 

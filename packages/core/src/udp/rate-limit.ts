@@ -81,6 +81,8 @@ export class SourceBuckets {
   readonly #buckets = new Map<string, Bucket>();
 
   /**
+   * Makes an empty table.
+   *
    * @param limit The limits; each missing one is the default's.
    * @param now The clock in milliseconds (`Date.now` unless told).
    * @throws {RangeError} for a limit that is not a positive number.

@@ -27,6 +27,8 @@ export class SendBudget {
   #full = false;
 
   /**
+   * Starts with nothing in flight.
+   *
    * @param highWaterMark Bytes in flight allowed before the socket is full.
    * @param onWritable Called once each time the socket stops being full.
    */
