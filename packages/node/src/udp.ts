@@ -4,7 +4,6 @@ import {
   type DatagramEvents,
   type DatagramSettings,
   type DatagramSocket,
-  SendBudget,
   type UdpAdapter,
   udpAddress,
   udpTransport,
@@ -12,43 +11,42 @@ import {
 import { mapListenError } from "./errors.ts";
 import { nodeRuntime } from "./tcp.ts";
 
-/** Drop the sends already called back from the front of the in-flight list once this many pile up. */
-const COMPACT_AT = 1024;
-
 // https://nodejs.org/api/dgram.html
-// dgram has no backpressure signal: send() hands every datagram to libuv, which queues what the
-// kernel does not take at once, and calls back once it is sent (or failed), in the order sent.
-// The socket counts the bytes not called back yet: above the high-water mark send() says full
-// (the datagram is queued all the same) and onWritable() follows once they are back under it.
-// dgram cannot stop reading either, so a paused socket reads on and drops what arrives, as the
-// kernel would once its buffer filled. Node reads each datagram into a fresh Buffer, which the
-// core may keep.
+// dgram has no backpressure signal: send() hands every datagram to libuv, which sends it at once
+// when the kernel takes it and queues it otherwise. A send with a callback costs a process.nextTick
+// even when it went out at once, so the fast path sends without one: its failures arrive as the
+// socket's 'error' events (syscall "send"). Only a send that takes libuv's queue past the
+// high-water mark carries a callback; send() says full, and onWritable() follows once every such
+// send has completed, which, the queue being in order, means it has drained. dgram cannot stop
+// reading either, so a paused socket reads on and drops what arrives, as the kernel would once its
+// buffer filled. Node reads each datagram into a fresh Buffer, which the core may keep.
 class NodeDatagramSocket implements DatagramSocket<UdpAddress> {
   readonly address: UdpAddress;
   readonly #socket: Socket;
   readonly #events: DatagramEvents<UdpAddress>;
-  readonly #budget: SendBudget;
+  readonly #highWaterMark: number;
   readonly #closed: Promise<void>;
-  /** Size and recipient of each send not called back yet, from `#head` on: two entries a send. */
-  readonly #inFlight: (number | UdpAddress)[] = [];
-  #head = 0;
+  /** Sends made past the high-water mark, not called back yet. */
+  #overflowing = 0;
   #paused = false;
   #closing = false;
-  /** One callback for every send: the in-flight list says which send it is. */
-  readonly #afterSend = (error: Error | null): void => this.#sent(error);
+  readonly #afterOverflow = (error: Error | null): void => this.#overflowed(error);
 
   constructor(socket: Socket, address: UdpAddress, settings: DatagramSettings, events: DatagramEvents<UdpAddress>) {
     this.#socket = socket;
     this.address = address;
     this.#events = events;
-    this.#budget = new SendBudget(settings.highWaterMark, () => {
-      if (!this.#closing) events.onWritable();
-    });
+    this.#highWaterMark = settings.highWaterMark;
     socket.on("message", (data: Buffer, from: RemoteInfo) => {
       if (!this.#paused) events.onMessage(data, udpAddress(from.address, from.port));
     });
-    // After the bind, dgram reports only failed reads here; the socket reads on.
-    socket.on("error", (error) => events.onReceiveError(error, undefined));
+    // After the bind, 'error' carries the fast path's failed sends and failed reads; the socket
+    // goes on either way.
+    socket.on("error", (error: Error & { syscall?: string; address?: string; port?: number }) => {
+      if (this.#closing) return;
+      if (error.syscall === "send") events.onSendError(error, recipientOf(error));
+      else events.onReceiveError(error, undefined);
+    });
     this.#closed = new Promise((resolve) => {
       socket.once("close", () => {
         events.onClose();
@@ -58,31 +56,27 @@ class NodeDatagramSocket implements DatagramSocket<UdpAddress> {
   }
 
   send(data: Uint8Array, recipient: UdpAddress): boolean {
+    const socket = this.#socket;
     try {
-      this.#socket.send(data, recipient.port, recipient.hostname, this.#afterSend);
+      if (this.#overflowing === 0 && socket.getSendQueueSize() + data.byteLength <= this.#highWaterMark) {
+        socket.send(data, recipient.port, recipient.hostname);
+        return true;
+      }
+      socket.send(data, recipient.port, recipient.hostname, this.#afterOverflow);
     } catch (error) {
       this.#events.onSendError(error as Error, recipient);
       return true;
     }
-    this.#inFlight.push(data.byteLength, recipient);
-    return this.#budget.take(data.byteLength);
+    this.#overflowing += 1;
+    return false;
   }
 
-  #sent(error: Error | null): void {
-    const inFlight = this.#inFlight;
-    const size = inFlight[this.#head] as number;
-    const recipient = inFlight[this.#head + 1] as UdpAddress;
-    this.#head += 2;
-    if (this.#head === inFlight.length) {
-      inFlight.length = 0;
-      this.#head = 0;
-    } else if (this.#head >= COMPACT_AT) {
-      inFlight.splice(0, this.#head);
-      this.#head = 0;
-    }
+  #overflowed(error: Error | null): void {
+    this.#overflowing -= 1;
     // Closing cancels the sends libuv still holds: nothing failed then.
-    if (error !== null && !this.#closing) this.#events.onSendError(error, recipient);
-    this.#budget.release(size);
+    if (this.#closing) return;
+    if (error !== null) this.#events.onSendError(error, recipientOf(error as { address?: string; port?: number }));
+    if (this.#overflowing === 0) this.#events.onWritable();
   }
 
   pause(): void {
@@ -100,6 +94,11 @@ class NodeDatagramSocket implements DatagramSocket<UdpAddress> {
     }
     return this.#closed;
   }
+}
+
+/** The recipient dgram names in a send error, when it does. */
+function recipientOf(error: { address?: string; port?: number }): UdpAddress | undefined {
+  return error.address === undefined ? undefined : udpAddress(error.address, error.port);
 }
 
 const adapter: UdpAdapter = {
