@@ -41,7 +41,8 @@ const env = {
 };
 const runtimes = {
   node: [process.execPath],
-  deno: [bin("deno"), "run", "-A"],
+  // --unstable-net: the server smoke serves UDP, which Deno 2.9 has only behind it.
+  deno: [bin("deno"), "run", "-A", "--unstable-net"],
   bun: [bin("bun")],
 };
 
