@@ -134,6 +134,31 @@ function transportRows(resultsByRuntime) {
 }
 
 /** The Markdown of the page for the results of each runtime (`{ unsupported, cases }`). */
+/** The transport a case runs over: its file's (udp, unix, tls), the wire cases' section's, else TCP. */
+function transportOf(result) {
+  const file = result.file.replace(/^test\//, "");
+  if (file.startsWith("udp")) return "udp";
+  if (file.startsWith("unix")) return "unix";
+  if (file.startsWith("tls")) return "tls";
+  return /over '?(unix|tls)\b/.exec(result.name)?.[1] ?? "tcp";
+}
+
+const TRANSPORT_COLUMNS = ["tcp", "unix", "tls", "udp"];
+
+/** Per runtime and transport: how many cases passed, were skipped and failed. */
+function summaryRows(resultsByRuntime) {
+  return runtimes.map((runtime) => {
+    const cells = TRANSPORT_COLUMNS.map((transport) => {
+      const cases = (resultsByRuntime[runtime]?.cases ?? []).filter((result) => transportOf(result) === transport);
+      if (cases.length === 0) return "not run";
+      const count = (state) => cases.filter((result) => result.state === state).length;
+      const failed = cases.length - count("passed") - count("skipped");
+      return `${count("passed")} pass, ${count("skipped")} skip, ${failed === 0 ? "0 fail" : `**${failed} FAIL**`}`;
+    });
+    return `| ${runtime} | ${cells.join(" | ")} |`;
+  });
+}
+
 export function renderTable(resultsByRuntime) {
   const rows = new Map();
   for (const runtime of runtimes) {
@@ -157,6 +182,15 @@ export function renderTable(resultsByRuntime) {
     "`DatagramTransport.unsupported`), or when the environment cannot arrange the case (the UDP",
     "source-port cases bind ports 7 and 19, which needs root or `CAP_NET_BIND_SERVICE`); the",
     "reason is the cell.",
+    "",
+    "## Cases per transport",
+    "",
+    "Each runtime's cases by the transport they run over (the lifecycle, limits and options cases",
+    "run over TCP).",
+    "",
+    `| runtime | ${TRANSPORT_COLUMNS.join(" | ")} |`,
+    `| --- | ${TRANSPORT_COLUMNS.map(() => "---").join(" | ")} |`,
+    ...summaryRows(resultsByRuntime),
     "",
     "## Options per runtime",
     "",
