@@ -260,5 +260,7 @@ export function unixAddress(path: string | undefined): UnixAddress {
  * ```
  */
 export function udpAddress(hostname: string | undefined, port: number | undefined): UdpAddress {
-  return { ...tcpAddress(hostname, port), transport: "udp" };
+  // One object, not a spread of tcpAddress(): adapters make one per datagram.
+  const host = hostname ?? "";
+  return { transport: "udp", hostname: host, port: port ?? 0, family: host.includes(":") ? "IPv6" : "IPv4" };
 }

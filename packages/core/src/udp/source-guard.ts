@@ -81,5 +81,14 @@ export function refuseSource(sender: UdpAddress, allowReservedPorts: boolean): S
   if (port === 0 || (port < 38 && !allowReservedPorts && RESERVED_SOURCE_PORTS.includes(port))) {
     return "reserved-port";
   }
-  return isUnicastSource(sender.hostname) ? undefined : "broadcast";
+  const hostname = sender.hostname;
+  // Datagrams come in runs from one address: parse each address once per run.
+  if (hostname !== lastHostname) {
+    lastHostname = hostname;
+    lastUnicast = isUnicastSource(hostname);
+  }
+  return lastUnicast ? undefined : "broadcast";
 }
+
+let lastHostname = "";
+let lastUnicast = false;
