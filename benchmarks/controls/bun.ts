@@ -2,7 +2,12 @@
 // (--unix PATH) or TLS (--tls-cert FILE --tls-key FILE). Bun's write() returns how many bytes it
 // took; the rest is kept here and reading pauses until drain() sends it. The peer's FIN is
 // answered with end() once nothing is left to send.
-// https://bun.sh/docs/api/tcp
+// With --udp it is a UDP echo on Bun.udpSocket instead (UDP alone: the control serves one
+// transport, so --no-tcp, which tcp-echo needs for the same, changes nothing).
+// https://bun.sh/docs/api/tcp https://bun.sh/docs/api/udp
+
+// A module, for the top-level await of Bun.udpSocket().
+export {};
 
 interface State {
   pending: Uint8Array[];
@@ -65,7 +70,34 @@ const handler: Bun.SocketHandler<State> = {
 
 let at: string;
 let stop: () => void;
-if (unix !== undefined) {
+if (Bun.argv.includes("--udp")) {
+  // Each datagram goes straight back to its sender. send() returns false when the socket is full
+  // (that echo is dropped, as UDP may). An ICMP port unreachable earned by an earlier reply (its
+  // sender had gone: the benchmark's warm-up client exits with echoes in flight) surfaces as
+  // ECONNREFUSED, read from the socket's error queue into error(), or thrown from send() when it
+  // is pending as send() runs (about one send in ten in a burst to closed ports, measured). With
+  // neither a catch nor error() the control dies at the first one, mid-benchmark; so the send is
+  // caught (that one echo is lost, the socket goes on) and error() takes the rest.
+  const socket = await Bun.udpSocket({
+    hostname: option("host") ?? "127.0.0.1",
+    port: Number(option("port") ?? "0"),
+    socket: {
+      data(self, datagram, port, address) {
+        try {
+          self.send(datagram, port, address);
+        } catch {
+          // See above: one echo lost.
+        }
+      },
+      error() {
+        // The same ECONNREFUSED, read from the socket's error queue: nothing to do.
+      },
+    },
+  });
+  const host = socket.hostname.includes(":") ? `[${socket.hostname}]` : socket.hostname;
+  at = `udp://${host}:${socket.port}`;
+  stop = () => socket.close();
+} else if (unix !== undefined) {
   const listener = Bun.listen<State>({ unix, allowHalfOpen: true, socket: handler });
   at = `unix:${unix}`;
   stop = () => listener.stop(true);

@@ -5,7 +5,10 @@
 // is written. A pending read holds its buffer, so an idle connection keeps a small one and a read
 // that fills it switches to a large one: a fixed 64 KiB buffer would cost every idle connection
 // 64 KiB, and a fixed small one would cut streams into many reads.
+// With --udp it is a UDP echo on Deno.listenDatagram instead (needs --unstable-net; UDP alone:
+// the control serves one transport, so --no-tcp, which tcp-echo needs for the same, changes nothing).
 // https://docs.deno.com/api/deno/~/Deno.listen https://docs.deno.com/api/deno/~/Deno.listenTls
+// https://docs.deno.com/api/deno/~/Deno.listenDatagram
 
 function option(name: string): string | undefined {
   const at = Deno.args.indexOf(`--${name}`);
@@ -56,7 +59,36 @@ const port = Number(option("port") ?? "0");
 const unix = option("unix");
 const certFile = option("tls-cert");
 
-if (unix !== undefined) {
+if (Deno.args.includes("--udp")) {
+  // Receive a datagram into one buffer, send it back to its sender, receive the next: the loop a
+  // user writes, with the buffer passed to receive(). Without one (receive() bare, or `for await`
+  // over the socket) Deno allocates 64 KiB for every datagram: half the throughput on 64-byte
+  // datagrams, measured, which would make this no control. The buffer is reused only once the
+  // send of what it holds has finished.
+  const socket = Deno.listenDatagram({ transport: "udp", hostname, port });
+  console.error(`deno-control listening on udp://${hostPort(socket.addr as Deno.NetAddr)} (deno ${Deno.version.deno})`);
+  Deno.addSignalListener("SIGTERM", () => {
+    socket.close();
+    Deno.exit(0);
+  });
+  const buffer = new Uint8Array(64 * 1024);
+  for (;;) {
+    let datagram: Uint8Array;
+    let sender: Deno.Addr;
+    try {
+      [datagram, sender] = await socket.receive(buffer);
+    } catch (error) {
+      if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) break;
+      continue; // An error left by an earlier datagram: read on.
+    }
+    try {
+      await socket.send(datagram, sender);
+    } catch {
+      // A send that fails (an ICMP unreachable surfacing as ECONNREFUSED, ENOBUFS) loses that one
+      // echo; the socket goes on, as a UDP echo must.
+    }
+  }
+} else if (unix !== undefined) {
   await serve(Deno.listen({ transport: "unix", path: unix }), `unix:${unix}`);
 } else if (certFile !== undefined) {
   const cert = Deno.readTextFileSync(certFile);

@@ -8,7 +8,7 @@
  *                                 one cell, enough pairs to settle its verdict (about 3 minutes)
  *
  * Options (see args.mjs): --pairs N, --warmup-ms N, --duration-ms N, --runtimes node,deno,bun,
- * --scenarios id,id, --transports tcp,tls,unix, --servers ours,control, --out DIR, --note TEXT
+ * --scenarios id,id, --transports tcp,tls,unix,udp, --servers ours,control, --out DIR, --note TEXT
  * (recorded with the results, e.g. what else ran on the machine). Exits 2 with one line for a bad command line, 1 when any
  * session fails (a byte not echoed, a server that did not start or did not exit 0 on SIGTERM); a
  * missed or undecided performance target is reported, never an error. A full run into the default
@@ -26,7 +26,7 @@ import { LEVEL, RESAMPLES, SEED } from "./interval.mjs";
 import { ensureLoadgen } from "./loadgen.mjs";
 import { describeMachine } from "./machine.mjs";
 import { renderAll, renderMarkdown, updateReadme } from "./render.mjs";
-import { SCENARIOS } from "./scenarios.mjs";
+import { COMPARISONS, comparisonOf, SCENARIOS } from "./scenarios.mjs";
 import { RUNTIMES, runtimeBinaries } from "./servers.mjs";
 import { runSession } from "./session.mjs";
 import { summarize } from "./summary.mjs";
@@ -83,12 +83,38 @@ function hasTaskset(cpu) {
   }
 }
 
-const [serverCpu, clientCpu] = allowedCpus();
+const allowed = allowedCpus();
+const [serverCpu, clientCpu] = allowed;
 const pinned = clientCpu !== undefined && hasTaskset(serverCpu);
-const cpus = pinned ? { server: serverCpu, client: clientCpu } : { server: undefined, client: undefined };
+const cpus = pinned
+  ? { server: serverCpu, client: clientCpu, all: allowed.join(",") }
+  : { server: undefined, client: undefined, all: undefined };
 method.pinning = pinned
   ? `server on CPU ${serverCpu}, load client on CPU ${clientCpu} (taskset)`
   : "none: needs 2 CPUs and taskset";
+// A comparison runs tcp-echo on its two sides (see scenarios.mjs), whatever --servers says.
+const sidesOf = (scenario) => comparisonOf(scenario)?.sides.map((side) => side.id) ?? kinds;
+const compared = [...new Set(scenarios.map((s) => s.compare).filter(Boolean))].map((id) => COMPARISONS[id]);
+if (compared.length > 0) {
+  method.comparisons = Object.fromEntries(
+    compared.map((c) => [
+      c.id,
+      {
+        ratio: c.ratio,
+        sides: c.sides.map(({ id, label, flags, loadgen }) => ({ id, label, flags, loadgen: loadgen ?? [] })),
+        denoFlags: c.denoFlags,
+        pinning: c.sharedCpus
+          ? pinned
+            ? `server processes on CPUs ${cpus.all}, load client on CPU ${cpus.client} (taskset): a second worker shares the client's core`
+            : "none"
+          : method.pinning,
+        log: c.logConnections
+          ? "--log-format json with the per-connection events, which fall outside the measured window"
+          : "--quiet",
+      },
+    ]),
+  );
+}
 
 const bin = runtimeBinaries(root);
 const loadgen = ensureLoadgen(benchDir);
@@ -109,7 +135,7 @@ const machine = describeMachine(root, bin);
 const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
 machine.loadAverageStart = load();
 const startedAt = new Date();
-const sessions = method.pairs * scenarios.length * runtimes.length * kinds.length;
+const sessions = method.pairs * runtimes.length * scenarios.reduce((n, s) => n + sidesOf(s).length, 0);
 
 // Per session beyond the load itself: the 0.2 s warm-up load, two settle pauses, and about 0.4 s
 // to start and stop a server and to open and close the scenario's connections.
@@ -154,7 +180,7 @@ const session = (runtime, kind, scenario) => ({
 if (!quick) {
   write("warm-up round (discarded)");
   for (const runtime of runtimes) {
-    for (const kind of kinds)
+    for (const kind of sidesOf(scenarios[0]))
       await runSession({ ...session(runtime, kind, scenarios[0]), warmupMs: 200, durationMs: 500 });
   }
 }
@@ -167,10 +193,11 @@ for (let run = 1; run <= method.pairs; run++) {
     for (const runtime of runtimes) {
       // Whoever runs second in a pair inherits a warmer machine (page cache, CPU frequency, the
       // first one's exited process being reaped): alternating the order cancels that out.
-      for (const kind of run % 2 === 1 ? kinds : [...kinds].reverse()) {
+      const sides = sidesOf(scenario);
+      for (const kind of run % 2 === 1 ? sides : [...sides].reverse()) {
         const sample = { run, ...(await runSession(session(runtime, kind, scenario))) };
         samples.push(sample);
-        const head = `[${run}/${method.pairs}] ${runtime.padEnd(4)} ${scenario.short.padEnd(22)} ${kind.padEnd(7)}`;
+        const head = `[${run}/${method.pairs}] ${runtime.padEnd(4)} ${scenario.short.padEnd(22)} ${kind.padEnd(9)}`;
         if (!sample.ok) {
           write(`${head} FAILED: ${sample.error}`);
           if (sample.stderr) write(sample.stderr.replace(/^/gm, "    | "));
@@ -178,16 +205,28 @@ for (let run = 1; run <= method.pairs; run++) {
         }
         const c = sample.client;
         const f = sample.serverFigures;
+        const udp = scenario.transport === "udp";
         write(
-          `${head} ${fmt(c.messagesPerSec).padStart(9)} msg/s ${fmt(c.mibPerSec, 1).padStart(7)} MiB/s` +
+          `${head} ${fmt(c.messagesPerSec).padStart(9)} ${udp ? "dgram/s" : scenario.reconnect ? "conn/s" : "msg/s"} ${fmt(c.mibPerSec, 1).padStart(7)} MiB/s` +
+            (udp ? `  loss ${fmt(c.udp.loss * 100, 3)}% (${fmt(c.udp.lost)} of ${fmt(c.udp.sent)})` : "") +
             `  p50 ${fmt(c.latencyUs.p50, 1)} p99 ${fmt(c.latencyUs.p99, 1)} p99.9 ${fmt(c.latencyUs.p999, 1)} us` +
             `  server ${fmt(f.cpuPercent)}% cpu, peak ${fmt(f.peakRssKiB / 1024, 1)} MiB` +
-            (scenario.connections >= 100 ? `, ${fmt(f.idleBytesPerConnection / 1024, 2)} KiB/idle conn` : "") +
-            `  client ${fmt(c.client.cpuPercent)}% cpu (${fmt((c.client.cpuUserMs / c.windowMs) * 100)}% user)`,
+            (scenario.connections >= 100 && !udp && !scenario.reconnect
+              ? `, ${fmt(f.idleBytesPerConnection / 1024, 2)} KiB/idle conn`
+              : "") +
+            `  client ${fmt(c.client.cpuPercent)}% cpu (${fmt((c.client.cpuUserMs / c.windowMs) * 100)}% user)` +
+            (f.workers === undefined ? "" : `  ${workersLine(f.workers, c.windowMs)}`),
         );
       }
     }
   }
+}
+
+/** Per worker of one session: its connections and its CPU, and the supervisor's CPU. */
+function workersLine(figures, windowMs) {
+  const pct = (ms) => (ms === undefined ? "-" : `${fmt((ms / windowMs) * 100)}%`);
+  const each = figures.workers.map((w) => `w${w.worker} ${fmt(w.connections)} conn ${pct(w.cpuMs)} cpu`);
+  return `${each.join(", ")}; supervisor ${pct(figures.supervisorCpuMs)} cpu`;
 }
 
 const finishedAt = new Date();

@@ -1,6 +1,6 @@
 /**
- * Where one session's server listens and its load client connects. TCP and TLS take a free port
- * on 127.0.0.1 (TLS with the run's throwaway certificate); a unix socket lives in a temporary
+ * Where one session's server listens and its load client connects. TCP, TLS and UDP take a free
+ * port on 127.0.0.1 (TLS with the run's throwaway certificate); a unix socket lives in a temporary
  * folder of its own, made for the session and removed after it, so no stale socket file from an
  * earlier server is ever in the way.
  */
@@ -43,5 +43,6 @@ export function openEndpoint(transport, certificates) {
  */
 export function loadgenTarget(address) {
   if (address.transport === "unix") return { unix: address.path };
+  if (address.transport === "udp") return { port: address.port, udp: true };
   return { port: address.port, tls: address.transport === "tls" };
 }

@@ -65,8 +65,9 @@ export function ensureLoadgen(benchDir) {
  */
 
 /**
- * Where loadgen connects: a TCP port on 127.0.0.1, with TLS or without, or a unix socket's path.
- * @typedef {{ port: number, tls?: boolean } | { unix: string }} LoadgenTarget
+ * Where loadgen connects: a TCP port on 127.0.0.1, with TLS or without, a UDP port on 127.0.0.1
+ * (`udp`: loadgen's datagram mode), or a unix socket's path.
+ * @typedef {{ port: number, tls?: boolean, udp?: boolean } | { unix: string }} LoadgenTarget
  */
 
 /**
@@ -134,5 +135,6 @@ export function runLoadgen({ path, args, warmupMs, durationMs, cpu, ...target },
 /** loadgen's options for a target. */
 function targetArgs(target) {
   if (target.unix !== undefined) return ["--unix", target.unix];
-  return ["--host", "127.0.0.1", "--port", String(target.port), ...(target.tls ? ["--tls"] : [])];
+  const mode = target.udp ? ["--udp"] : target.tls ? ["--tls"] : [];
+  return ["--host", "127.0.0.1", "--port", String(target.port), ...mode];
 }

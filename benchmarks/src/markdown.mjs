@@ -1,10 +1,10 @@
 /**
  * The results as markdown tables: throughput, latency, server cost, memory, TLS and unix sockets
- * against plain TCP, the targets and the client's headroom. Every figure is a median over the pairs; ranges are [min-max], intervals
+ * against plain TCP, UDP loss, the targets and the client's headroom. Every figure is a median over the pairs; ranges are [min-max], intervals
  * [low, high] (95%, see interval.mjs), verdicts met, missed or undecided (see verdict.mjs).
  */
-import { MEMORY_SCENARIO, SCENARIOS } from "./scenarios.mjs";
-import { CLIENT_BOUND_PERCENT, pairCount } from "./summary.mjs";
+import { MEMORY_SCENARIO, SCENARIOS, scenarioById } from "./scenarios.mjs";
+import { CLIENT_BOUND_PERCENT, lossPct, lossPoints, pairCount } from "./summary.mjs";
 import { MIN_PAIRS, SETTLING_PAIRS, TARGETS } from "./verdict.mjs";
 
 const num = (n, digits = 0) =>
@@ -15,19 +15,24 @@ const pct = (x, digits = 1) => (x === undefined ? "-" : `${num(x * 100, digits)}
 const med = (d, digits) => num(d?.median, digits);
 /** ` [min-max]` when there was more than one pair. */
 const range = (d, f) => (d === undefined || d.n < 2 ? "" : ` [${f(d.min)}-${f(d.max)}]`);
-const title = (id) => SCENARIOS.find((s) => s.id === id)?.title ?? id;
-const short = (id) => SCENARIOS.find((s) => s.id === id)?.short ?? id;
+const title = (id) => scenarioById(id)?.title ?? id;
+const short = (id) => scenarioById(id)?.short ?? id;
 const whole = (x) => `${Math.round(x * 100)}%`;
 /** A bootstrap interval as `[low, high]`; `-` for a row summarized before intervals existed. */
 const interval = (i) => (i === undefined ? "-" : `[${pct(i.low)}, ${pct(i.high)}]`);
 
-const isStream = (id) => SCENARIOS.find((s) => s.id === id)?.mode === "stream";
+const isStream = (id) => scenarioById(id)?.mode === "stream";
+const isUdp = (id) => scenarioById(id)?.transport === "udp";
 
-/** A throughput cell: msg/s first for ping-pong, MiB/s first for streams; `spread` adds [min-max]. */
+/**
+ * A throughput cell: msg/s first for ping-pong, datagrams/s for UDP, connections/s for a
+ * connect-heavy load (one message each), MiB/s first for streams; `spread` adds [min-max].
+ */
 function rate(id, side, { spread = false } = {}) {
   const [main, other] = isStream(id) ? ["mibPerSec", "messagesPerSec"] : ["messagesPerSec", "mibPerSec"];
   const digits = { mibPerSec: 1, messagesPerSec: 0 };
-  const unit = { mibPerSec: "MiB/s", messagesPerSec: "msg/s" };
+  const perSecond = isUdp(id) ? "dgram/s" : scenarioById(id)?.reconnect ? "conn/s" : "msg/s";
+  const unit = { mibPerSec: "MiB/s", messagesPerSec: perSecond };
   const d = side[main];
   const span = spread ? range(d, (x) => num(x, digits[main])) : "";
   return `${med(d, digits[main])}${span} ${unit[main]} (${med(side[other], digits[other])} ${unit[other]})`;
@@ -69,6 +74,58 @@ function shareTable(result, pick) {
     ]),
   );
 }
+
+/** A loss cell: the median with [min-max] over the pairs. */
+const lossCell = (d) => (d === undefined ? "-" : `${lossPct(d.median)}${range(d, lossPct)}`);
+
+/**
+ * UDP: each side's loss (lost / sent over the datagrams sent in the measured window) with
+ * ours' minus the control's, its interval and verdict, and how many datagrams the kernel
+ * dropped at a full receive buffer against all that were lost in a session.
+ * @param {object} result
+ * @returns {string | undefined} undefined when the run has no UDP scenario
+ */
+function lossTable(result) {
+  const { rows, targets } = result.summary;
+  const udp = rows.filter((r) => isUdp(r.scenario));
+  if (udp.length === 0) return undefined;
+  const dropped = (side) => `${med(side.kernelRcvbufErrors)} / ${med(side.lostDatagrams)}`;
+  return table(
+    [
+      ":Scenario",
+      ":Runtime",
+      "tcp-echo loss",
+      "control loss",
+      "ours - control [95% interval]",
+      ":verdict",
+      "kernel drops / lost, tcp-echo",
+      "kernel drops / lost, control",
+    ],
+    udp.map((r) => {
+      const i = r.intervals?.lossExcess;
+      return [
+        title(r.scenario),
+        r.runtime,
+        lossCell(r.ours.loss),
+        lossCell(r.control.loss),
+        i === undefined ? "-" : `${lossPoints(i.estimate)} [${lossPoints(i.low)}, ${lossPoints(i.high)}]`,
+        verdict(targets, r, "loss"),
+        dropped(r.ours),
+        dropped(r.control),
+      ];
+    }),
+  );
+}
+
+/** What the loss table says, for the text above it. */
+const LOSS_METHOD =
+  "Loss is lost / sent over the datagrams sent in the measured window; a datagram not echoed within " +
+  "200 ms is lost (its slot is reused, so the load goes on). The target is loss no higher than the control's: " +
+  "ours minus the control's, pair by pair, median with its 95% interval, met when the whole interval is at or " +
+  `under +${(TARGETS.loss.maxExcess * 100).toFixed(1)} point, missed when the whole interval is over it. ` +
+  "Kernel drops are the datagrams the kernel dropped at a full receive buffer (the server's or the client's; " +
+  "/proc/net/snmp RcvbufErrors) against all datagrams lost in the session, medians per session: where they are " +
+  "equal, every loss was a full socket buffer, none the server's own.";
 
 /** How the shares of TCP are taken, for the text above their table. */
 const shareMethod = (over) =>
@@ -123,14 +180,21 @@ export function renderMarkdown(result) {
   const m = result.machine;
   const pairs = pairCount(result.method);
   const out = [];
+  const comparisons = result.summary.comparisons ?? [];
+  const compared =
+    "Comparisons run tcp-echo against itself under two settings; their ratio (the second side over the first) is " +
+    "taken pair by pair, and its median comes with a 95% bootstrap interval [low, high]; it has no target and no verdict.";
   out.push(
     `Run of ${result.startedAt.slice(0, 10)} (${result.kind}, ${pairs} interleaved pair${pairs === 1 ? "" : "s"} per cell, ` +
       `${result.method.warmupMs} ms warm-up + ${result.method.durationMs} ms measured per session, ${result.elapsedS} s in all) ` +
       `on ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Linux ${m.kernel}; ` +
       `node ${m.runtimes.node}, deno ${m.runtimes.deno}, bun ${m.runtimes.bun}; commit ${m.commit ?? "unknown"}. ` +
-      `Pinning: ${result.method.pinning}. Figures are medians with [min-max] over the pairs; ` +
-      `ours/control ratios are taken pair by pair, and their median comes with a 95% bootstrap interval [low, high] ` +
-      `and a verdict: met, missed, or undecided when the interval cannot tell (no verdict from fewer than ${MIN_PAIRS} pairs).`,
+      (rows.length === 0 && comparisons.length > 0
+        ? `Figures are medians with [min-max] over the pairs. ${compared} Each section says how its processes were pinned.`
+        : `Pinning: ${result.method.pinning}. Figures are medians with [min-max] over the pairs; ` +
+          `ours/control ratios are taken pair by pair, and their median comes with a 95% bootstrap interval [low, high] ` +
+          `and a verdict: met, missed, or undecided when the interval cannot tell (no verdict from fewer than ${MIN_PAIRS} pairs).` +
+          (comparisons.length > 0 ? ` ${compared}` : "")),
   );
   const noise = [
     m.loadAverageStart &&
@@ -139,174 +203,193 @@ export function renderMarkdown(result) {
   ].filter(Boolean);
   if (noise.length > 0) out.push("", `Conditions: ${noise.join("; ")}.`);
 
-  out.push("", "### Throughput", "");
-  out.push(
-    "Messages per second for ping-pong, MiB/s of echoed data for streams (the other unit beside it); " +
-      "medians with [min-max] over the pairs. " +
-      `The target is met when ours / control is at least ${whole(TARGETS.throughput.min)} and its interval's lower end above ${whole(TARGETS.throughput.floor)}, ` +
-      `missed when the interval's upper end is below ${whole(TARGETS.throughput.min)}.`,
-    "",
-  );
-  out.push(
-    table(
-      [":Scenario", ":Runtime", "tcp-echo", "control", "ours / control", "95% interval", ":verdict"],
-      rows.map((r) => [
-        title(r.scenario),
-        r.runtime,
-        rate(r.scenario, r.ours, { spread: true }),
-        rate(r.scenario, r.control, { spread: true }),
-        pct(r.ratios.throughput?.median),
-        interval(r.intervals?.throughput),
-        verdict(targets, r, "throughput"),
-      ]),
-    ),
-  );
-
-  out.push("", "### Round-trip latency (us)", "");
-  out.push(
-    `The p99 target is met when the whole interval of ours / control is at or under ${whole(TARGETS.p99.max)}, ` +
-      "missed when the whole interval is over it.",
-    "",
-  );
-  const lat = (side) => `${med(side.p50Us, 1)} / ${med(side.p99Us, 1)} / ${med(side.p999Us, 1)}`;
-  out.push(
-    table(
-      [
-        ":Scenario",
-        ":Runtime",
-        "tcp-echo p50 / p99 / p99.9",
-        "control p50 / p99 / p99.9",
-        "p99 ours / control",
-        "95% interval",
-        ":verdict",
-      ],
-      rows.map((r) => [
-        title(r.scenario),
-        r.runtime,
-        lat(r.ours),
-        lat(r.control),
-        pct(r.ratios.p99?.median),
-        interval(r.intervals?.p99),
-        verdict(targets, r, "p99"),
-      ]),
-    ),
-  );
-
-  out.push("", "### Server cost", "");
-  out.push(
-    table(
-      [
-        ":Scenario",
-        ":Runtime",
-        "server CPU us/msg (ours / control)",
-        "ours / control",
-        "server CPU % of a core",
-        "client CPU %",
-        "peak RSS MiB (ours / control)",
-      ],
-      rows.map((r) => [
-        title(r.scenario),
-        r.runtime,
-        `${med(r.ours.serverCpuUsPerMessage, 2)} / ${med(r.control.serverCpuUsPerMessage, 2)}`,
-        pct(r.ratios.cpuPerMessage?.median),
-        `${med(r.ours.serverCpuPercent)} / ${med(r.control.serverCpuPercent)}`,
-        `${med(r.ours.clientCpuPercent)} / ${med(r.control.clientCpuPercent)}`,
-        `${num((r.ours.peakRssKiB?.median ?? Number.NaN) / 1024, 1)} / ${num((r.control.peakRssKiB?.median ?? Number.NaN) / 1024, 1)}`,
-      ]),
-    ),
-  );
-
-  const memoryRows = rows.filter((r) => (SCENARIOS.find((s) => s.id === r.scenario)?.connections ?? 0) >= 100);
-  if (memoryRows.length > 0) {
-    out.push("", "### Memory per idle connection and peak memory", "");
+  // A run of comparisons alone has no ours / control row: its tables are the comparisons'.
+  if (rows.length > 0 || comparisons.length === 0) {
+    out.push("", "### Throughput", "");
     out.push(
-      "Idle memory is the server's RSS growth while the scenario's connections are open and primed but silent, divided by their number. " +
-        `The 10% target applies to the ${title(MEMORY_SCENARIO)} scenario.`,
+      "Messages per second for ping-pong, MiB/s of echoed data for streams (the other unit beside it); " +
+        "medians with [min-max] over the pairs. " +
+        `The target is met when ours / control is at least ${whole(TARGETS.throughput.min)} and its interval's lower end above ${whole(TARGETS.throughput.floor)}, ` +
+        `missed when the interval's upper end is below ${whole(TARGETS.throughput.min)}.`,
       "",
     );
-    const kib = (d) => num((d?.median ?? Number.NaN) / 1024, 2);
+    out.push(
+      table(
+        [":Scenario", ":Runtime", "tcp-echo", "control", "ours / control", "95% interval", ":verdict"],
+        rows.map((r) => [
+          title(r.scenario),
+          r.runtime,
+          rate(r.scenario, r.ours, { spread: true }),
+          rate(r.scenario, r.control, { spread: true }),
+          pct(r.ratios.throughput?.median),
+          interval(r.intervals?.throughput),
+          verdict(targets, r, "throughput"),
+        ]),
+      ),
+    );
+
+    out.push("", "### Round-trip latency (us)", "");
+    out.push(
+      `The p99 target is met when the whole interval of ours / control is at or under ${whole(TARGETS.p99.max)}, ` +
+        "missed when the whole interval is over it.",
+      "",
+    );
+    const lat = (side) => `${med(side.p50Us, 1)} / ${med(side.p99Us, 1)} / ${med(side.p999Us, 1)}`;
     out.push(
       table(
         [
           ":Scenario",
           ":Runtime",
-          "KiB per idle conn (ours / control)",
-          "ours / control",
-          "peak RSS ours / control",
-          ":target <= +10%",
+          "tcp-echo p50 / p99 / p99.9",
+          "control p50 / p99 / p99.9",
+          "p99 ours / control",
+          "95% interval",
+          ":verdict",
         ],
-        memoryRows.map((r) => [
+        rows.map((r) => [
           title(r.scenario),
           r.runtime,
-          `${kib(r.ours.idleBytesPerConnection)} / ${kib(r.control.idleBytesPerConnection)}`,
-          pct(r.ratios.idleMemory?.median),
-          pct(r.ratios.peakMemory?.median),
-          r.scenario === MEMORY_SCENARIO
-            ? [verdict(targets, r, "memory per idle"), verdict(targets, r, "peak RSS")].join(" / ")
-            : "-",
+          lat(r.ours),
+          lat(r.control),
+          pct(r.ratios.p99?.median),
+          interval(r.intervals?.p99),
+          verdict(targets, r, "p99"),
         ]),
       ),
     );
-  }
 
-  const shares = shareTable(result, () => true);
-  if (shares !== undefined) {
-    out.push("", "### TLS and unix sockets against plain TCP", "");
-    out.push(
-      `The ${shareMethod("TLS or a unix socket")} TLS costs encryption at both ends, this load client's included; ` +
-        "a unix socket skips the TCP/IP stack.",
-      "",
-      shares,
-    );
-  }
-
-  out.push("", "### Targets", "");
-  const missed = targets.filter((t) => verdictOf(t) === "missed");
-  const { undecided, fewPairs, open } = undecidedOf(targets);
-  if (targets.length === 0) out.push("No pair of ours and control completed: no target could be checked.");
-  else if (missed.length === 0 && undecided.length === 0) out.push(`All ${targets.length} targets met.`);
-  else {
-    out.push(
-      `${targets.length - missed.length - undecided.length} of ${targets.length} targets met, ` +
-        `${missed.length} missed, ${undecided.length} undecided.`,
-    );
-    if (missed.length > 0) {
-      out.push("", "Missed:", "");
-      for (const t of missed) out.push(`- ${t.runtime}, ${title(t.scenario)}: ${t.text}.`);
-    }
-    if (fewPairs.length > 0)
-      out.push("", `${fewPairs.length} undecided for want of pairs: a verdict needs ${MIN_PAIRS} per cell.`);
-    if (open.length > 0) {
-      out.push("", `Undecided: this run cannot tell. Settle them with \`${settleCommand(open)}\`.`, "");
-      for (const t of open) out.push(`- ${t.runtime}, ${title(t.scenario)}: ${t.text}.`);
-    }
-  }
-
-  if (headroom.length > 0) {
-    out.push("", "### Load client headroom", "");
-    out.push(
-      "The load client's CPU use (its own core) against the fastest server of each scenario, and the part of it " +
-        "spent in the client's own code (user); the rest is the kernel's TCP work for the client's end of " +
-        "each loopback connection, which any client pays. " +
-        `At ${CLIENT_BOUND_PERCENT}% or more the client, not the server, may set the figure; ` +
-        "the server's CPU per message (above) is then the better measure of the server's cost.",
-      "",
-    );
+    out.push("", "### Server cost", "");
     out.push(
       table(
-        [":Scenario", ":fastest server", "msg/s", "server CPU %", "client CPU %", "client user %", ":client headroom"],
-        headroom.map((h) => [
-          title(h.scenario),
-          `${h.runtime} ${h.server}`,
-          num(h.messagesPerSec),
-          num(h.serverCpuPercent),
-          num(h.clientCpuPercent),
-          num(h.clientUserCpuPercent),
-          h.clientBound ? "**none: client-bound**" : `${num(100 - (h.clientCpuPercent ?? 100))}% of a core`,
+        [
+          ":Scenario",
+          ":Runtime",
+          "server CPU us/msg (ours / control)",
+          "ours / control",
+          "server CPU % of a core",
+          "client CPU %",
+          "peak RSS MiB (ours / control)",
+        ],
+        rows.map((r) => [
+          title(r.scenario),
+          r.runtime,
+          `${med(r.ours.serverCpuUsPerMessage, 2)} / ${med(r.control.serverCpuUsPerMessage, 2)}`,
+          pct(r.ratios.cpuPerMessage?.median),
+          `${med(r.ours.serverCpuPercent)} / ${med(r.control.serverCpuPercent)}`,
+          `${med(r.ours.clientCpuPercent)} / ${med(r.control.clientCpuPercent)}`,
+          `${num((r.ours.peakRssKiB?.median ?? Number.NaN) / 1024, 1)} / ${num((r.control.peakRssKiB?.median ?? Number.NaN) / 1024, 1)}`,
         ]),
       ),
     );
+
+    // A UDP source is no connection: the server holds nothing per source to measure.
+    const memoryRows = rows.filter(
+      (r) => !isUdp(r.scenario) && (SCENARIOS.find((s) => s.id === r.scenario)?.connections ?? 0) >= 100,
+    );
+    if (memoryRows.length > 0) {
+      out.push("", "### Memory per idle connection and peak memory", "");
+      out.push(
+        "Idle memory is the server's RSS growth while the scenario's connections are open and primed but silent, divided by their number. " +
+          `The 10% target applies to the ${title(MEMORY_SCENARIO)} scenario.`,
+        "",
+      );
+      const kib = (d) => num((d?.median ?? Number.NaN) / 1024, 2);
+      out.push(
+        table(
+          [
+            ":Scenario",
+            ":Runtime",
+            "KiB per idle conn (ours / control)",
+            "ours / control",
+            "peak RSS ours / control",
+            ":target <= +10%",
+          ],
+          memoryRows.map((r) => [
+            title(r.scenario),
+            r.runtime,
+            `${kib(r.ours.idleBytesPerConnection)} / ${kib(r.control.idleBytesPerConnection)}`,
+            pct(r.ratios.idleMemory?.median),
+            pct(r.ratios.peakMemory?.median),
+            r.scenario === MEMORY_SCENARIO
+              ? [verdict(targets, r, "memory per idle"), verdict(targets, r, "peak RSS")].join(" / ")
+              : "-",
+          ]),
+        ),
+      );
+    }
+
+    const shares = shareTable(result, () => true);
+    if (shares !== undefined) {
+      out.push("", "### TLS and unix sockets against plain TCP", "");
+      out.push(
+        `The ${shareMethod("TLS or a unix socket")} TLS costs encryption at both ends, this load client's included; ` +
+          "a unix socket skips the TCP/IP stack.",
+        "",
+        shares,
+      );
+    }
+
+    const losses = lossTable(result);
+    if (losses !== undefined) out.push("", "### UDP: datagram loss", "", LOSS_METHOD, "", losses);
+
+    out.push("", "### Targets", "");
+    const missed = targets.filter((t) => verdictOf(t) === "missed");
+    const { undecided, fewPairs, open } = undecidedOf(targets);
+    if (targets.length === 0) out.push("No pair of ours and control completed: no target could be checked.");
+    else if (missed.length === 0 && undecided.length === 0) out.push(`All ${targets.length} targets met.`);
+    else {
+      out.push(
+        `${targets.length - missed.length - undecided.length} of ${targets.length} targets met, ` +
+          `${missed.length} missed, ${undecided.length} undecided.`,
+      );
+      if (missed.length > 0) {
+        out.push("", "Missed:", "");
+        for (const t of missed) out.push(`- ${t.runtime}, ${title(t.scenario)}: ${t.text}.`);
+      }
+      if (fewPairs.length > 0)
+        out.push("", `${fewPairs.length} undecided for want of pairs: a verdict needs ${MIN_PAIRS} per cell.`);
+      if (open.length > 0) {
+        out.push("", `Undecided: this run cannot tell. Settle them with \`${settleCommand(open)}\`.`, "");
+        for (const t of open) out.push(`- ${t.runtime}, ${title(t.scenario)}: ${t.text}.`);
+      }
+    }
+
+    if (headroom.length > 0) {
+      out.push("", "### Load client headroom", "");
+      out.push(
+        "The load client's CPU use (its own core) against the fastest server of each scenario, and the part of it " +
+          "spent in the client's own code (user); the rest is the kernel's TCP work for the client's end of " +
+          "each loopback connection, which any client pays. " +
+          `At ${CLIENT_BOUND_PERCENT}% or more the client, not the server, may set the figure; ` +
+          "the server's CPU per message (above) is then the better measure of the server's cost.",
+        "",
+      );
+      out.push(
+        table(
+          [
+            ":Scenario",
+            ":fastest server",
+            "msg/s",
+            "server CPU %",
+            "client CPU %",
+            "client user %",
+            ":client headroom",
+          ],
+          headroom.map((h) => [
+            title(h.scenario),
+            `${h.runtime} ${h.server}`,
+            num(h.messagesPerSec),
+            num(h.serverCpuPercent),
+            num(h.clientCpuPercent),
+            num(h.clientUserCpuPercent),
+            h.clientBound ? "**none: client-bound**" : `${num(100 - (h.clientCpuPercent ?? 100))}% of a core`,
+          ]),
+        ),
+      );
+    }
   }
+
+  out.push(...comparisonSections(result, comparisons));
 
   if (failures.length > 0) {
     out.push("", "### Failed sessions", "");
@@ -368,6 +451,8 @@ export function renderHeadline(result) {
   );
   const tls = shareTable(result, (t) => t.transport === "tls");
   if (tls !== undefined) out.push("", `The cost of TLS: ${shareMethod("TLS")}`, "", tls);
+  const losses = lossTable(result);
+  if (losses !== undefined) out.push("", `UDP datagram loss. ${LOSS_METHOD}`, "", losses);
   const missed = targets.filter((t) => verdictOf(t) === "missed");
   const { undecided, fewPairs, open } = undecidedOf(targets);
   out.push("");
@@ -404,4 +489,157 @@ export function renderHeadline(result) {
   }
   if (failures.length > 0) out.push("", `${failures.length} session(s) failed: see results/latest.md.`);
   return out.join("\n");
+}
+
+/** A ratio with its interval: `103.2% [97.1%, 110.0%]`. */
+const withInterval = (d, i) => `${pct(d?.median)} ${interval(i)}`;
+/** A share of a whole, median and [min-max]: `50.4% [50.0%-52.1%]`. */
+const shareRange = (d) => (d === undefined ? "-" : `${pct(d.median)}${range(d, (x) => pct(x))}`);
+const mib = (d) => num((d?.median ?? Number.NaN) / 1024, 1);
+
+/**
+ * The comparisons' sections: 2 workers against 1 with how evenly the workers shared the load,
+ * and the cost of the PROXY header.
+ * @param {object} result
+ * @param {object[]} comparisons `summary.comparisons`
+ * @returns {string[]} lines
+ */
+function comparisonSections(result, comparisons) {
+  const out = [];
+  const workers = comparisons.filter((c) => c.compare === "workers");
+  const proxy = comparisons.filter((c) => c.compare !== "workers");
+  if (workers.length > 0) out.push("", ...workersSection(result, workers));
+  if (proxy.length > 0) out.push("", ...proxySection(result, proxy));
+  return out;
+}
+
+function workersSection(result, cells) {
+  const m = result.machine;
+  const cpus = result.method.comparisons?.workers?.pinning ?? "-";
+  const client = cells.flatMap((c) => [c.base.clientCpuPercent, c.test.clientCpuPercent]).filter(Boolean);
+  const clientLow = Math.min(...client.map((d) => d.median));
+  const clientHigh = Math.max(...client.map((d) => d.median));
+  const clientBusy = clientLow === clientHigh ? `${num(clientLow)}%` : `${num(clientLow)}-${num(clientHigh)}%`;
+  const out = ["### tcp-echo with 2 workers against 1", ""];
+  out.push(
+    "`--workers 2` against `--workers 1` under the same load, pair by pair (2 workers / 1 worker), with the 95% " +
+      "interval; there is no target. Read it for what it is on this machine: " +
+      `${m.cores} cores, shared by the supervisor, the workers and the load client (pinning: ${cpus}), ` +
+      `and the load client alone keeps ${clientBusy} of a core busy (medians, the client CPU column). ` +
+      "A second worker can only use what the client leaves, so **on this machine 2 workers cannot be expected to double " +
+      "anything**: a ratio near 100% says the cores are spent, not that the workers do not scale; a machine with " +
+      "cores to spare beside its load client measures scaling. Server CPU (% of one core, so up to 200%) and peak " +
+      "RSS are summed over the supervisor and its workers. Node.js 20 shares the port through node:cluster: its " +
+      "supervisor (the primary) accepts every connection and passes it to a worker in turn; Deno and Bun open a " +
+      "socket per worker with SO_REUSEPORT, and the kernel spreads the connections by a hash of their addresses.",
+    "",
+  );
+  out.push(
+    table(
+      [
+        ":Scenario",
+        ":Runtime",
+        "1 worker",
+        "2 workers",
+        "2 workers / 1 worker [95% interval]",
+        "p99 us (1 / 2)",
+        "p99 2 / 1 [95% interval]",
+        "server CPU % (1 / 2)",
+        "client CPU % (1 / 2)",
+        "peak RSS MiB (1 / 2)",
+      ],
+      cells.map((c) => [
+        title(c.scenario),
+        c.runtime,
+        rate(c.scenario, c.base, { spread: true }).replace(/ \(.*\)$/, ""),
+        rate(c.scenario, c.test, { spread: true }).replace(/ \(.*\)$/, ""),
+        withInterval(c.ratios.throughput, c.intervals.throughput),
+        `${med(c.base.p99Us, 0)} / ${med(c.test.p99Us, 0)}`,
+        withInterval(c.ratios.p99, c.intervals.p99),
+        `${med(c.base.serverCpuPercent)} / ${med(c.test.serverCpuPercent)}`,
+        `${med(c.base.clientCpuPercent)} / ${med(c.test.clientCpuPercent)}`,
+        `${mib(c.base.peakRssKiB)} / ${mib(c.test.peakRssKiB)}`,
+      ]),
+    ),
+  );
+  const balanced = cells.filter((c) => c.test.balance !== undefined);
+  if (balanced.length === 0) return out;
+  out.push(
+    "",
+    "How the 2 workers shared the load, over the 2-worker sessions: each worker's connections (counted from the " +
+      "`open` events of the JSON log, which carry the worker's id, between the warm-up load and the end) and its CPU " +
+      "over the measured window (/proc), and per session the busier worker's share of both (50% is an even split), " +
+      "medians with [min-max]; then the supervisor's own CPU with 1 worker and with 2.",
+    "",
+    table(
+      [
+        ":Scenario",
+        ":Runtime",
+        ":port shared by",
+        "connections per worker (1 / 2)",
+        "busier worker's share of connections",
+        "CPU % per worker (1 / 2)",
+        "busier worker's share of CPU",
+        "supervisor CPU % (1 worker / 2)",
+      ],
+      balanced.map((c) => {
+        const b = c.test.balance;
+        const each = (key, digits) => b.perWorker.map((w) => med(w[key], digits)).join(" / ");
+        return [
+          title(c.scenario),
+          c.runtime,
+          b.sharing ?? "-",
+          each("connections", 0),
+          shareRange(b.busiestConnectionShare),
+          each("cpuPercent", 0),
+          shareRange(b.busiestCpuShare),
+          `${med(c.base.balance?.supervisorCpuPercent, 1)} / ${med(b.supervisorCpuPercent, 1)}`,
+        ];
+      }),
+    ),
+  );
+  return out;
+}
+
+function proxySection(result, cells) {
+  const scenario = scenarioById(cells[0].scenario);
+  const out = ["### The cost of the PROXY header", ""];
+  out.push(
+    `Connect-heavy load: ${num(scenario?.connections)} connections at a time, each carrying one 64 B message ` +
+      "(connect; the message, with the header before it in the same write; its echo; the client's FIN; the server's " +
+      "close), then the next connection. tcp-echo with `--proxy-protocol`, the load client writing a v1 or v2 header " +
+      "that names the connection's real addresses at the start of every connection, against tcp-echo with neither: " +
+      "the ratio is **the cost of the header** (reading and checking it before the echo starts), pair by pair, with " +
+      "its 95% interval; there is no target. The client's own extra work is a few more bytes in a write it makes " +
+      "anyway. Throughput is connections per second; a connection's time runs from connect() to the server's close. " +
+      `Pinning as in the matrix: ${result.method.comparisons?.[cells[0].compare]?.pinning ?? result.method.pinning}.`,
+    "",
+  );
+  out.push(
+    table(
+      [
+        ":Scenario",
+        ":Runtime",
+        "without",
+        "with the header",
+        "with / without [95% interval]",
+        "p99 connection time us (without / with)",
+        "p99 with / without [95% interval]",
+        "server CPU us per connection (without / with)",
+        "client CPU % (without / with)",
+      ],
+      cells.map((c) => [
+        title(c.scenario),
+        c.runtime,
+        rate(c.scenario, c.base, { spread: true }).replace(/ \(.*\)$/, ""),
+        rate(c.scenario, c.test, { spread: true }).replace(/ \(.*\)$/, ""),
+        withInterval(c.ratios.throughput, c.intervals.throughput),
+        `${med(c.base.p99Us, 0)} / ${med(c.test.p99Us, 0)}`,
+        withInterval(c.ratios.p99, c.intervals.p99),
+        `${med(c.base.serverCpuUsPerMessage, 1)} / ${med(c.test.serverCpuUsPerMessage, 1)}`,
+        `${med(c.base.clientCpuPercent)} / ${med(c.test.clientCpuPercent)}`,
+      ]),
+    ),
+  );
+  return out;
 }

@@ -53,16 +53,20 @@ export function updateReadme(path, result, resultsDir) {
 }
 
 /**
- * Write latest.md, throughput.svg and ratio.svg for a results object into `dir`.
+ * Write latest.md, throughput.svg and ratio.svg for a results object into `dir`; a run of
+ * comparisons alone (no ours / control row) has no charts.
  * @param {object} result
  * @param {string} dir
  * @returns {string[]} the file names written
  */
 export function renderAll(result, dir) {
+  const charts =
+    result.summary.rows.length === 0
+      ? {}
+      : { "throughput.svg": throughputChart(result), "ratio.svg": ratioChart(result) };
   const files = {
     "latest.md": `# tcp-echo benchmark results\n\n${renderMarkdown(result)}\n`,
-    "throughput.svg": throughputChart(result),
-    "ratio.svg": ratioChart(result),
+    ...charts,
   };
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
   return Object.keys(files);

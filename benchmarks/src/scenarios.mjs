@@ -4,12 +4,15 @@
  * and not yet echoed, per connection (8 x 64 KiB = 512 KiB). Without a window the kernel's
  * socket buffers set the queue, and the streams' latency only measures how full they are.
  *
- * `transport` is how client and server meet: TCP on 127.0.0.1, TLS over it, or a unix domain
- * socket. A TLS or unix scenario names in `tcp` the TCP scenario with the same load, so a run
- * that has both can show that transport's throughput as a share of plain TCP's.
+ * `transport` is how client and server meet: TCP on 127.0.0.1, TLS over it, a unix domain
+ * socket, or UDP on 127.0.0.1. A TLS or unix scenario names in `tcp` the TCP scenario with the
+ * same load, so a run that has both can show that transport's throughput as a share of plain
+ * TCP's. A UDP scenario's `connections` are sources: each its own UDP socket, with `inflight`
+ * datagrams of `size` bytes out; a datagram not echoed within `lossTimeoutMs` is lost, and loss
+ * is reported beside throughput.
  */
 
-/** @typedef {"tcp" | "tls" | "unix"} Transport */
+/** @typedef {"tcp" | "tls" | "unix" | "udp"} Transport */
 
 /**
  * @typedef {object} Scenario
@@ -22,10 +25,17 @@
  * @property {number} size
  * @property {number} inflight
  * @property {string} [tcp] the TCP scenario with the same load, for a TLS or unix one
+ * @property {number} [lossTimeoutMs] UDP only: a datagram not echoed within this is lost
+ * @property {boolean} [reconnect] connect-heavy: a connection per message (loadgen's --reconnect)
+ * @property {string} [compare] a comparison's id (see COMPARISONS): tcp-echo against itself under
+ *   two settings, not against the control
  */
 
 /** The transports, in the matrix's order. */
-export const TRANSPORTS = Object.freeze(/** @type {const} */ (["tcp", "tls", "unix"]));
+export const TRANSPORTS = Object.freeze(/** @type {const} */ (["tcp", "tls", "unix", "udp"]));
+
+/** A UDP datagram not echoed within this is lost: on loopback an echo takes well under 10 ms. */
+export const UDP_LOSS_TIMEOUT_MS = 200;
 
 /** @type {readonly Scenario[]} */
 export const SCENARIOS = Object.freeze([
@@ -124,17 +134,212 @@ export const SCENARIOS = Object.freeze([
     inflight: 8,
     tcp: "stream-64k-10c",
   },
+  {
+    id: "udp-64-1s-k1",
+    title: "UDP: 64 B ping-pong, 1 source",
+    short: "UDP 64 B x1",
+    transport: "udp",
+    mode: "pingpong",
+    connections: 1,
+    size: 64,
+    inflight: 1,
+    lossTimeoutMs: UDP_LOSS_TIMEOUT_MS,
+  },
+  {
+    // 1,472 B: the largest payload in one 1,500-byte Ethernet frame (20 B IPv4 + 8 B UDP headers).
+    id: "udp-1472-1s-k1",
+    title: "UDP: 1,472 B ping-pong, 1 source",
+    short: "UDP 1472 B x1",
+    transport: "udp",
+    mode: "pingpong",
+    connections: 1,
+    size: 1472,
+    inflight: 1,
+    lossTimeoutMs: UDP_LOSS_TIMEOUT_MS,
+  },
+  {
+    // 1,600 datagrams out at once overflow a server's default receive buffer (net.core.rmem_default,
+    // 208 KiB here): the server runs flat out, and what it cannot take is lost and reported as loss.
+    id: "udp-64-100s-k16",
+    title: "UDP: 64 B x 100 sources, K=16",
+    short: "UDP 64 B x100 K16",
+    transport: "udp",
+    mode: "pingpong",
+    connections: 100,
+    size: 64,
+    inflight: 16,
+    lossTimeoutMs: UDP_LOSS_TIMEOUT_MS,
+  },
 ]);
 
 /**
- * The scenarios `--quick` runs: the smallest message path, and the backpressure path with a
- * half-close while echoes are in flight over each transport.
+ * @typedef {object} Side one of a comparison's two runs of tcp-echo
+ * @property {string} id the sessions' `server` in the results
+ * @property {string} label
+ * @property {string[]} flags tcp-echo's flags on this side, beside the transport's
+ * @property {string[]} [loadgen] the load client's options on this side, warm-up load included
+ * @property {number} [listeners] the startup lines to wait for: one per worker
+ */
+
+/**
+ * @typedef {object} Comparison
+ * @property {string} id
+ * @property {string} title
+ * @property {string} ratio what the ratio is, for the tables
+ * @property {[Side, Side]} sides the baseline first: ratios are the second side over the first
+ * @property {string[]} denoFlags Deno's flags beyond the transport's, on both sides
+ * @property {boolean} sharedCpus the server's processes may run on every CPU the harness may use,
+ *   the load client keeping its own: a second worker shares the client's core
+ * @property {boolean} logConnections both sides log JSON with the per-connection events (not
+ *   --quiet), so the harness can count each worker's connections; those events come when a
+ *   connection opens or closes, outside the measured window of these scenarios
+ */
+
+/**
+ * tcp-echo against itself: `--workers 2` against `--workers 1`, and `--proxy-protocol` with a
+ * PROXY header on every connection against neither. There is no target: each reports its ratio
+ * with the same 95% interval as ours / control.
+ * @type {Readonly<Record<string, Comparison>>}
+ */
+export const COMPARISONS = Object.freeze({
+  workers: {
+    id: "workers",
+    title: "2 workers against 1",
+    ratio: "2 workers / 1 worker",
+    sides: [
+      { id: "workers-1", label: "1 worker", flags: ["--workers", "1"], listeners: 1 },
+      { id: "workers-2", label: "2 workers", flags: ["--workers", "2"], listeners: 2 },
+    ],
+    // Deno shares a port with SO_REUSEPORT behind --unstable-net, and starts workers with Deno.Command.
+    denoFlags: ["--unstable-net", "--allow-run"],
+    sharedCpus: true,
+    logConnections: true,
+  },
+  "proxy-v1": {
+    id: "proxy-v1",
+    title: "the cost of a PROXY v1 header",
+    ratio: "with the header / without",
+    sides: [
+      { id: "plain", label: "without", flags: [] },
+      {
+        id: "proxy-v1",
+        label: "--proxy-protocol, v1 header",
+        flags: ["--proxy-protocol"],
+        loadgen: ["--proxy-header", "v1"],
+      },
+    ],
+    denoFlags: [],
+    sharedCpus: false,
+    logConnections: false,
+  },
+  "proxy-v2": {
+    id: "proxy-v2",
+    title: "the cost of a PROXY v2 header",
+    ratio: "with the header / without",
+    sides: [
+      { id: "plain", label: "without", flags: [] },
+      {
+        id: "proxy-v2",
+        label: "--proxy-protocol, v2 header",
+        flags: ["--proxy-protocol"],
+        loadgen: ["--proxy-header", "v2"],
+      },
+    ],
+    denoFlags: [],
+    sharedCpus: false,
+    logConnections: false,
+  },
+});
+
+/**
+ * The comparisons' scenarios: not part of the matrix (`npm run bench` leaves them out), run by
+ * naming them with --scenarios. The workers pair repeats two loads of the matrix; the PROXY pair
+ * is connect-heavy, where a per-connection cost shows: 100 connections at a time, each carrying
+ * one 64 B message before it closes and the next one opens.
+ * @type {readonly Scenario[]}
+ */
+export const COMPARISON_SCENARIOS = Object.freeze([
+  {
+    id: "workers-64b-1000c",
+    title: "Workers: 64 B x 1,000 connections, K=1",
+    short: "workers 64 B x1000",
+    transport: "tcp",
+    mode: "pingpong",
+    connections: 1000,
+    size: 64,
+    inflight: 1,
+    compare: "workers",
+  },
+  {
+    id: "workers-1k-100c-k16",
+    title: "Workers: 1 KiB x 100 connections, K=16",
+    short: "workers 1 KiB x100 K16",
+    transport: "tcp",
+    mode: "pingpong",
+    connections: 100,
+    size: 1024,
+    inflight: 16,
+    compare: "workers",
+  },
+  {
+    id: "proxy-v1-64b-connect",
+    title: "PROXY v1: a connection per 64 B message, 100 at a time",
+    short: "PROXY v1 connect x100",
+    transport: "tcp",
+    mode: "pingpong",
+    connections: 100,
+    size: 64,
+    inflight: 1,
+    reconnect: true,
+    compare: "proxy-v1",
+  },
+  {
+    id: "proxy-v2-64b-connect",
+    title: "PROXY v2: a connection per 64 B message, 100 at a time",
+    short: "PROXY v2 connect x100",
+    transport: "tcp",
+    mode: "pingpong",
+    connections: 100,
+    size: 64,
+    inflight: 1,
+    reconnect: true,
+    compare: "proxy-v2",
+  },
+]);
+
+/** Every scenario the harness knows: the matrix, then the comparisons. */
+export const ALL_SCENARIOS = Object.freeze([...SCENARIOS, ...COMPARISON_SCENARIOS]);
+
+/**
+ * A scenario by id, matrix or comparison.
+ * @param {string} id
+ * @returns {Scenario | undefined}
+ */
+export function scenarioById(id) {
+  return ALL_SCENARIOS.find((s) => s.id === id);
+}
+
+/**
+ * The comparison a scenario belongs to, if any.
+ * @param {Scenario | string} scenario the scenario or its id
+ * @returns {Comparison | undefined}
+ */
+export function comparisonOf(scenario) {
+  const compare = (typeof scenario === "string" ? scenarioById(scenario) : scenario)?.compare;
+  return compare === undefined ? undefined : COMPARISONS[compare];
+}
+
+/**
+ * The scenarios `--quick` runs: the smallest message path, the backpressure path with a
+ * half-close while echoes are in flight over each stream transport, and the smallest datagram
+ * path (UDP ping-pong: it loses nothing, so it ends without waiting out a loss timeout).
  */
 export const QUICK_SCENARIOS = Object.freeze([
   "pingpong-64b",
   "stream-64k-10c",
   "tls-stream-64k-10c",
   "unix-stream-64k-10c",
+  "udp-64-1s-k1",
 ]);
 
 /** The scenario whose peak memory the memory target is about. */
@@ -157,5 +362,7 @@ export function loadgenArgs(scenario) {
   // Stream mode primes each connection with a small round trip, then writes `size`-byte chunks.
   if (scenario.mode === "stream") args.push("--size", "64", "--chunk", String(scenario.size));
   else args.push("--size", String(scenario.size));
+  if (scenario.lossTimeoutMs !== undefined) args.push("--loss-timeout-ms", String(scenario.lossTimeoutMs));
+  if (scenario.reconnect) args.push("--reconnect");
   return args;
 }

@@ -1,7 +1,7 @@
 /**
  * The servers under test: per runtime, tcp-echo through its real entrypoint ("ours") and the raw
- * control, each started pinned to one core on a TCP port, a TLS port or a unix socket, and
- * stopped with SIGTERM.
+ * control, each started pinned to one core on a TCP port, a TLS port, a unix socket or a UDP
+ * port, and stopped with SIGTERM.
  */
 import { spawn } from "node:child_process";
 import { existsSync, realpathSync } from "node:fs";
@@ -44,33 +44,53 @@ export const CONTROLS = Object.freeze({
 
 /**
  * Where a server listens: a free TCP port on 127.0.0.1, the same with TLS (the certificate and
- * key files), or a unix socket's path.
- * @typedef {{ transport: "tcp" } | { transport: "tls", cert: string, key: string } | { transport: "unix", path: string }} Listen
+ * key files), a unix socket's path, or a free UDP port on 127.0.0.1.
+ * @typedef {{ transport: "tcp" } | { transport: "tls", cert: string, key: string } | { transport: "unix", path: string } | { transport: "udp" }} Listen
  */
 
-/** What Deno needs for each transport: a unix socket is a file, and TLS reads its key from one. */
+/**
+ * What Deno needs for each transport: a unix socket is a file, TLS reads its key from one, and
+ * Deno's UDP (`Deno.listenDatagram`) is still behind `--unstable-net`.
+ */
 const DENO_PERMISSIONS = Object.freeze({
   tcp: ["--allow-net"],
   tls: ["--allow-net", "--allow-read"],
   unix: ["--allow-net", "--allow-read", "--allow-write"],
+  udp: ["--allow-net", "--unstable-net"],
 });
+
+/**
+ * tcp-echo's UDP guards stay on in a benchmark (the source-port and broadcast checks and the
+ * per-sender token bucket run on every datagram), with the bucket raised far past any rate a
+ * loopback run reaches, so none of them drops a datagram: every load client source shares the
+ * address 127.0.0.1, and the default bucket (10,000 datagrams/s, 4 MiB/s per sender address)
+ * would otherwise be what the benchmark measures.
+ */
+export const OURS_UDP_FLAGS = Object.freeze(["--udp-rate", "100000000", "--udp-bytes-rate", "100GiB"]);
 
 /**
  * The command line of one server, its entry relative to the repository root. Both kinds get the
  * same runtime flags and the same listening options, so a difference is the code's, not the
- * runtime's.
+ * runtime's. A comparison (see scenarios.mjs) runs tcp-echo on both sides, each side with its
+ * own `flags`, both with the comparison's `denoFlags`; `log: "json"` writes the per-connection
+ * events as JSON instead of --quiet.
  * @param {RuntimeName} runtime
  * @param {ServerKind} kind
  * @param {Record<RuntimeName, string>} bin
  * @param {Listen} [listen] TCP on a free port when omitted
+ * @param {{ flags?: string[], denoFlags?: string[], log?: "quiet" | "json" }} [extra] tcp-echo only
  * @returns {{ argv: string[], entry: string }}
  */
-export function serverCommand(runtime, kind, bin, listen = { transport: "tcp" }) {
+export function serverCommand(runtime, kind, bin, listen = { transport: "tcp" }, extra = {}) {
+  const { flags: sideFlags = [], denoFlags = [], log = "quiet" } = extra;
   const entry = (kind === "ours" ? OURS : CONTROLS)[runtime];
-  const flags = [...listenFlags(listen), ...(kind === "ours" ? ["--quiet"] : [])];
+  const logFlags = log === "json" ? ["--log-format", "json"] : ["--quiet"];
+  const oursOnly =
+    kind !== "ours" ? [] : [...(listen.transport === "udp" ? OURS_UDP_FLAGS : []), ...sideFlags, ...logFlags];
+  const flags = [...listenFlags(listen), ...oursOnly];
   const argv = {
     node: [bin.node, entry],
-    deno: [bin.deno, "run", ...DENO_PERMISSIONS[listen.transport], entry],
+    deno: [bin.deno, "run", ...DENO_PERMISSIONS[listen.transport], ...denoFlags, entry],
     bun: [bin.bun, "run", entry],
   }[runtime];
   return { argv: [...argv, ...flags], entry };
@@ -79,44 +99,69 @@ export function serverCommand(runtime, kind, bin, listen = { transport: "tcp" })
 function listenFlags(listen) {
   if (listen.transport === "unix") return ["--unix", listen.path];
   const tcp = ["--host", "127.0.0.1", "--port", "0"];
-  return listen.transport === "tls" ? [...tcp, "--tls-cert", listen.cert, "--tls-key", listen.key] : tcp;
+  if (listen.transport === "tls") return [...tcp, "--tls-cert", listen.cert, "--tls-key", listen.key];
+  // UDP alone: tcp-echo's --udp serves UDP beside TCP, and --no-tcp leaves TCP out.
+  if (listen.transport === "udp") return [...tcp, "--udp", "--no-tcp"];
+  return tcp;
 }
 
-/** @typedef {{ transport: "tcp" | "tls", port: number } | { transport: "unix", path: string }} ServerAddress */
+/** @typedef {{ transport: "tcp" | "tls" | "udp", port: number } | { transport: "unix", path: string }} ServerAddress */
 
 const UNIX_LINE = /listening on unix:(\S+)/;
-const TCP_LINE = /listening on (tls:\/\/)?(\[[^\]]+\]|[^\s\]/]+):(\d+)/;
+const PORT_LINE = /listening on (?:(tls|udp):\/\/)?(\[[^\]]+\]|[^\s\]/]+):(\d+)/;
 
 /**
  * The address in a startup line such as `tcp-echo listening on 127.0.0.1:40123 (bun 1.4.5)`,
- * `... on tls://127.0.0.1:40123` or `... on unix:/tmp/x/echo.sock`.
+ * `... on tls://127.0.0.1:40123`, `... on udp://127.0.0.1:40123` or `... on unix:/tmp/x/echo.sock`,
+ * a worker's `[worker 2] tcp-echo listening on ...`, or tcp-echo's JSON `listening` event
+ * (`--log-format json`: `{"type":"listening",...,"transport":"tcp",...,"port":40123,...}`).
  * @param {string} line
  * @returns {ServerAddress | undefined}
  */
 export function parseStartupLine(line) {
+  if (line.startsWith("{")) return jsonListening(line);
   const unix = UNIX_LINE.exec(line);
   if (unix !== null) return { transport: "unix", path: unix[1] };
-  const tcp = TCP_LINE.exec(line);
-  if (tcp === null) return undefined;
-  return { transport: tcp[1] === undefined ? "tcp" : "tls", port: Number(tcp[3]) };
+  const port = PORT_LINE.exec(line);
+  if (port === null) return undefined;
+  return { transport: /** @type {"tls" | "udp" | undefined} */ (port[1]) ?? "tcp", port: Number(port[3]) };
+}
+
+/** A JSON `listening` event's address; undefined for any other line. */
+function jsonListening(line) {
+  let event;
+  try {
+    event = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (event?.type !== "listening") return undefined;
+  if (event.transport === "unix" && typeof event.path === "string") return { transport: "unix", path: event.path };
+  if (["tcp", "tls", "udp"].includes(event.transport) && Number.isInteger(event.port))
+    return { transport: event.transport, port: event.port };
+  return undefined;
 }
 
 /**
  * @typedef {object} RunningServer
  * @property {number} pid
  * @property {ServerAddress} address
- * @property {string} startupLine
+ * @property {string} startupLine the first one, with `listeners` above 1
+ * @property {string[]} startupLines one per listener
  * @property {() => string} stderrTail the last lines the server wrote to stderr
  * @property {(timeoutMs?: number) => Promise<{ code: number | null, signal: string | null, killed: boolean }>} stop
  */
 
 /**
- * Start a server and wait for its startup line.
- * @param {{ argv: string[], cwd: string, cpu: string | undefined, timeoutMs: number }} options
+ * Start a server and wait for its startup line, or for `listeners` of them (one per worker of
+ * `--workers`): a load that starts before every worker listens would all go to the first.
+ * @param {{ argv: string[], cwd: string, cpu: string | undefined, timeoutMs: number, listeners?: number, onLine?: (line: string) => void }} options
+ *   `onLine` sees every line of stderr as it comes
  * @returns {Promise<RunningServer>}
- * @throws {Error} when it exits or prints no startup line in time.
+ * @throws {Error} when it exits or prints too few startup lines in time, or its listeners
+ *   announce different addresses.
  */
-export function startServer({ argv, cwd, cpu, timeoutMs }) {
+export function startServer({ argv, cwd, cpu, timeoutMs, listeners = 1, onLine }) {
   const command = cpu === undefined ? argv : ["taskset", "-c", cpu, ...argv];
   const child = spawn(command[0], command.slice(1), { cwd, stdio: ["ignore", "ignore", "pipe"] });
   const tail = [];
@@ -128,12 +173,15 @@ export function startServer({ argv, cwd, cpu, timeoutMs }) {
       resolve(exited);
     });
   });
+  const startupLines = [];
+  const addresses = [];
   const stderrTail = () => tail.join("\n");
 
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`Cannot start ${argv.join(" ")}: no startup line within ${timeoutMs} ms\n${stderrTail()}`));
+      const seen = listeners === 1 ? "no startup line" : `${startupLines.length} of ${listeners} startup lines`;
+      reject(new Error(`Cannot start ${argv.join(" ")}: ${seen} within ${timeoutMs} ms\n${stderrTail()}`));
     }, timeoutMs);
     child.once("error", (error) => {
       clearTimeout(timer);
@@ -153,10 +201,30 @@ export function startServer({ argv, cwd, cpu, timeoutMs }) {
       for (const line of lines) {
         tail.push(line);
         if (tail.length > 40) tail.shift();
+        onLine?.(line);
+        if (startupLines.length >= listeners) continue;
         const address = parseStartupLine(line);
         if (address === undefined || exited !== undefined) continue;
+        startupLines.push(line);
+        addresses.push(JSON.stringify(address));
+        if (startupLines.length < listeners) continue;
         clearTimeout(timer);
-        resolve({ pid: child.pid, address, startupLine: line, stderrTail, stop, command: processCommand(child.pid) });
+        if (new Set(addresses).size > 1) {
+          child.kill("SIGKILL");
+          reject(
+            new Error(`Cannot start ${argv.join(" ")}: its listeners announced different addresses\n${stderrTail()}`),
+          );
+          continue;
+        }
+        resolve({
+          pid: child.pid,
+          address,
+          startupLine: startupLines[0],
+          startupLines: [...startupLines],
+          stderrTail,
+          stop,
+          command: processCommand(child.pid),
+        });
       }
     });
   });

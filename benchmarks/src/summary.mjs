@@ -5,10 +5,10 @@
  * recomputes it from a results file, so an older file is judged by today's rules.
  */
 import { bootstrapMedian } from "./interval.mjs";
-import { MEMORY_SCENARIO, SCENARIOS } from "./scenarios.mjs";
+import { COMPARISON_SCENARIOS, COMPARISONS, MEMORY_SCENARIO, SCENARIOS } from "./scenarios.mjs";
 import { RUNTIMES } from "./servers.mjs";
 import { transportShares } from "./transport-share.mjs";
-import { MIN_PAIRS, p99Verdict, TARGETS, throughputVerdict } from "./verdict.mjs";
+import { lossVerdict, MIN_PAIRS, p99Verdict, TARGETS, throughputVerdict } from "./verdict.mjs";
 
 /** The load client's CPU share from which its own limit may be what a figure measures. */
 export const CLIENT_BOUND_PERCENT = 90;
@@ -26,6 +26,12 @@ export const METRICS = Object.freeze({
   clientUserCpuPercent: (s) => (s.client.client.cpuUserMs / s.client.windowMs) * 100,
   peakRssKiB: (s) => s.serverFigures.peakRssKiB,
   idleBytesPerConnection: (s) => s.serverFigures.idleBytesPerConnection,
+  // UDP only (undefined, so left out, elsewhere): lost / sent over the datagrams sent in the
+  // measured window; datagrams lost in the whole session; and of those, how many the kernel
+  // dropped at a full receive buffer (system-wide, the client's or the server's).
+  loss: (s) => s.client.udp?.loss,
+  lostDatagrams: (s) => s.client.udp?.totalLost,
+  kernelRcvbufErrors: (s) => s.client.udp?.kernelRcvbufErrors ?? undefined,
 });
 
 /** The ratios taken pair by pair: ours / control within the same run. */
@@ -70,11 +76,13 @@ export function describe(values) {
 
 /**
  * Summarize a run's samples. Each row keeps its pairs (`perPair`: both sides' throughput and
- * p99 and every ratio, by run), the ratios' medians and ranges, and the bootstrap intervals of
- * the throughput and p99 ratios (`intervals`); each target has its verdict. `transports` has each
+ * p99 and every ratio, by run; for UDP also both sides' loss and `lossExcess`, ours' minus the
+ * control's), the ratios' medians and ranges, and the bootstrap intervals of the throughput and
+ * p99 ratios and of the loss excess (`intervals`); each target has its verdict. `transports` has each
  * TLS and unix scenario's throughput as a share of plain TCP's (see transport-share.mjs).
+ * `comparisons` has the comparisons' cells (tcp-echo against itself; see comparisonsOf()).
  * @param {object[]} samples every session of the run, `run` numbering the A B pairs
- * @returns {{ rows: object[], targets: object[], failures: object[], headroom: object[], transports: import("./transport-share.mjs").TransportShare[] }}
+ * @returns {{ rows: object[], targets: object[], failures: object[], headroom: object[], transports: import("./transport-share.mjs").TransportShare[], comparisons: object[] }}
  */
 export function summarize(samples) {
   const rows = [];
@@ -91,13 +99,20 @@ export function summarize(samples) {
         const list = mine.filter((s) => s.server === kind);
         return Object.fromEntries(Object.entries(METRICS).map(([name, read]) => [name, describe(list.map(read))]));
       };
+      const udp = scenario.transport === "udp";
+      const figuresOf = (s) => ({
+        messagesPerSec: METRICS.messagesPerSec(s),
+        p99Us: METRICS.p99Us(s),
+        ...(udp ? { loss: METRICS.loss(s) } : {}),
+      });
       const perPair = pairsOf(mine).map(([a, b]) => ({
         run: a.run,
-        ours: { messagesPerSec: METRICS.messagesPerSec(a), p99Us: METRICS.p99Us(a) },
-        control: { messagesPerSec: METRICS.messagesPerSec(b), p99Us: METRICS.p99Us(b) },
+        ours: figuresOf(a),
+        control: figuresOf(b),
         ratios: Object.fromEntries(
           Object.entries(RATIOS).map(([name, metric]) => [name, METRICS[metric](a) / METRICS[metric](b)]),
         ),
+        ...(udp ? { lossExcess: METRICS.loss(a) - METRICS.loss(b) } : {}),
       }));
       const ratios = Object.fromEntries(
         Object.keys(RATIOS).map((name) => [name, describe(perPair.map((p) => p.ratios[name]))]),
@@ -105,6 +120,7 @@ export function summarize(samples) {
       const intervals = Object.fromEntries(
         INTERVALS.map((name) => [name, bootstrapMedian(perPair.map((p) => p.ratios[name]))]),
       );
+      if (udp) intervals.lossExcess = bootstrapMedian(perPair.map((p) => p.lossExcess));
       const ours = side("ours");
       const control = side("control");
       const clientCpu = Math.max(ours.clientCpuPercent?.max ?? 0, control.clientCpuPercent?.max ?? 0);
@@ -140,7 +156,14 @@ export function summarize(samples) {
       });
     }
   }
-  return { rows, targets, failures, headroom, transports: transportShares(samples) };
+  return {
+    rows,
+    targets,
+    failures,
+    headroom,
+    transports: transportShares(samples),
+    comparisons: comparisonsOf(samples),
+  };
 }
 
 function pairsOf(samples) {
@@ -187,6 +210,33 @@ function p99Target(i) {
   return { verdict, text: `p99 at ${pct(i.estimate)} ${span(i)} of the control's: ${verdict}, ${why}` };
 }
 
+function lossTarget(i, row) {
+  const { maxExcess } = TARGETS.loss;
+  const allowance = `${(maxExcess * 100).toFixed(1)}-point allowance`;
+  const verdict = lossVerdict(i);
+  const why = {
+    met: `the whole interval within the ${allowance}`,
+    missed: `${lossPoints(i.estimate - maxExcess, false)} over the ${allowance}, the whole interval over it`,
+    undecided: i.n < MIN_PAIRS ? fewPairs(i) : `the interval reaches both sides of the ${allowance}`,
+  }[verdict];
+  const side = (kind) => `${lossPct(row[kind].loss?.median)}`;
+  return {
+    verdict,
+    text:
+      `loss ${side("ours")} against the control's ${side("control")}, ours minus the control's ` +
+      `${lossPoints(i.estimate)} [${lossPoints(i.low)}, ${lossPoints(i.high)}]: ${verdict}, ${why}`,
+  };
+}
+
+/** A loss as a percentage, to 3 decimals: 0.001% is one datagram in 100,000. */
+export const lossPct = (x) => (x === undefined ? "-" : `${(x * 100).toFixed(3)}%`);
+/** A difference of losses in percentage points, signed. */
+export function lossPoints(x, signed = true) {
+  const text = `${(Math.abs(x) * 100).toFixed(3)} points`;
+  if (!signed) return text;
+  return `${x > 0 ? "+" : x < 0 ? "-" : ""}${text}`;
+}
+
 function targetsOf(row, scenario) {
   const out = [];
   const base = { scenario: row.scenario, runtime: row.runtime };
@@ -219,6 +269,18 @@ function targetsOf(row, scenario) {
       text,
     });
   }
+  const loss = row.intervals.lossExcess;
+  if (loss !== undefined) {
+    const { verdict, text } = lossTarget(loss, row);
+    out.push({
+      ...base,
+      target: `loss no higher than control (+${(TARGETS.loss.maxExcess * 100).toFixed(1)} point)`,
+      ...interval(loss),
+      verdict,
+      met: verdict === "met",
+      text,
+    });
+  }
   if (scenario.id === MEMORY_SCENARIO) {
     for (const [key, label] of [
       ["idleMemory", "memory per idle connection"],
@@ -234,6 +296,123 @@ function targetsOf(row, scenario) {
         verdict: met ? "met" : "missed",
         met,
         text: `${label} ${ratio >= 1 ? `${pct(ratio - 1)} above` : `${pct(1 - ratio)} below`} the control's${met ? "" : `: ${points(ratio - TARGETS[key].max)} over the ${whole(TARGETS[key].max - 1)} allowance`}`,
+      });
+    }
+  }
+  return out;
+}
+
+/** The ratios a comparison takes pair by pair: its second side over its first (the baseline). */
+const COMPARISON_RATIOS = Object.freeze({
+  throughput: "messagesPerSec",
+  p99: "p99Us",
+  cpuPerMessage: "serverCpuUsPerMessage",
+  peakMemory: "peakRssKiB",
+});
+
+/** Each worker's figures in one session of --workers: connections and CPU as shares of all workers'. */
+function workerShares(sample) {
+  const workers = sample.serverFigures?.workers?.workers;
+  if (!Array.isArray(workers) || workers.length === 0) return undefined;
+  const windowMs = Number(sample.client.windowMs);
+  const connections = workers.reduce((sum, w) => sum + w.connections, 0);
+  const cpuMs = workers.reduce((sum, w) => sum + (w.cpuMs ?? 0), 0);
+  return workers.map((w) => ({
+    worker: w.worker,
+    connections: w.connections,
+    connectionShare: connections > 0 ? w.connections / connections : undefined,
+    cpuPercent: w.cpuMs === undefined || !windowMs ? undefined : (w.cpuMs / windowMs) * 100,
+    cpuShare: cpuMs > 0 && w.cpuMs !== undefined ? w.cpuMs / cpuMs : undefined,
+  }));
+}
+
+/**
+ * How evenly one side's workers shared the load, over its sessions: per worker id, its
+ * connections and its CPU (% of a core over the measured window), and per session the busier
+ * worker's share of the connections and of the workers' CPU time (50% is an even split), and
+ * the supervisor's own CPU.
+ * @param {object[]} sessions one side's sessions
+ * @returns {object | undefined} undefined when no session counted its workers
+ */
+function balanceOf(sessions) {
+  const shares = sessions.map(workerShares).filter((x) => x !== undefined);
+  if (shares.length === 0) return undefined;
+  const ids = [...new Set(shares.flatMap((list) => list.map((w) => w.worker)))].sort((a, b) => a - b);
+  const of = (list, id) => list.find((w) => w.worker === id);
+  const busiest = (key) => shares.map((list) => Math.max(...list.map((w) => w[key] ?? Number.NaN)));
+  const windowPercent = (s) => (s.serverFigures.workers.supervisorCpuMs / Number(s.client.windowMs)) * 100;
+  return {
+    sessions: shares.length,
+    sharing: sessions.find((s) => s.sharing !== undefined)?.sharing,
+    perWorker: ids.map((id) => ({
+      worker: id,
+      connections: describe(shares.map((list) => of(list, id)?.connections)),
+      connectionShare: describe(shares.map((list) => of(list, id)?.connectionShare)),
+      cpuPercent: describe(shares.map((list) => of(list, id)?.cpuPercent)),
+      cpuShare: describe(shares.map((list) => of(list, id)?.cpuShare)),
+    })),
+    busiestConnectionShare: describe(busiest("connectionShare")),
+    busiestCpuShare: describe(busiest("cpuShare")),
+    supervisorCpuPercent: describe(
+      sessions.filter((s) => s.serverFigures?.workers?.supervisorCpuMs !== undefined).map(windowPercent),
+    ),
+  };
+}
+
+/**
+ * The comparisons' cells: per scenario and runtime, tcp-echo on the comparison's two sides
+ * (2 workers and 1; with a PROXY header and without), the same figures as a row of the matrix,
+ * the second side over the first pair by pair with the throughput and p99 intervals, and no
+ * verdict: a comparison has no target. Sides with workers add how evenly those shared the load.
+ * @param {object[]} samples every session of the run
+ * @returns {object[]}
+ */
+export function comparisonsOf(samples) {
+  const out = [];
+  for (const scenario of COMPARISON_SCENARIOS) {
+    const comparison = COMPARISONS[scenario.compare];
+    const [first, second] = comparison.sides.map((side) => side.id);
+    for (const runtime of RUNTIMES) {
+      const mine = samples.filter((s) => s.scenario === scenario.id && s.runtime === runtime && s.ok);
+      if (mine.length === 0) continue;
+      const side = (id) => {
+        const list = mine.filter((s) => s.server === id);
+        return {
+          ...Object.fromEntries(Object.entries(METRICS).map(([name, read]) => [name, describe(list.map(read))])),
+          balance: balanceOf(list),
+        };
+      };
+      const byRun = new Map();
+      for (const s of mine) byRun.set(s.run, { ...byRun.get(s.run), [s.server]: s });
+      const perPair = [...byRun.values()]
+        .filter((p) => p[first] && p[second])
+        .map((p) => ({
+          run: p[first].run,
+          base: { messagesPerSec: METRICS.messagesPerSec(p[first]), p99Us: METRICS.p99Us(p[first]) },
+          test: { messagesPerSec: METRICS.messagesPerSec(p[second]), p99Us: METRICS.p99Us(p[second]) },
+          ratios: Object.fromEntries(
+            Object.entries(COMPARISON_RATIOS).map(([name, metric]) => [
+              name,
+              METRICS[metric](p[second]) / METRICS[metric](p[first]),
+            ]),
+          ),
+        }));
+      out.push({
+        scenario: scenario.id,
+        runtime,
+        compare: comparison.id,
+        sides: [first, second],
+        pairs: perPair.length,
+        base: side(first),
+        test: side(second),
+        ratios: Object.fromEntries(
+          Object.keys(COMPARISON_RATIOS).map((name) => [name, describe(perPair.map((p) => p.ratios[name]))]),
+        ),
+        intervals: {
+          throughput: bootstrapMedian(perPair.map((p) => p.ratios.throughput)),
+          p99: bootstrapMedian(perPair.map((p) => p.ratios.p99)),
+        },
+        perPair,
       });
     }
   }

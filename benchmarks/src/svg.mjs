@@ -75,7 +75,7 @@ export function throughputChart(result) {
     const x0 = left + i * panelW;
     const stream = scenario.mode === "stream";
     const metric = stream ? "mibPerSec" : "messagesPerSec";
-    const unit = stream ? "MiB/s" : "msg/s";
+    const unit = stream ? "MiB/s" : scenario.transport === "udp" ? "dgram/s" : "msg/s";
     const mine = RUNTIMES.map((runtime) => rows.find((r) => r.scenario === scenario.id && r.runtime === runtime));
     const peak = Math.max(...mine.flatMap((r) => (r ? [r.ours[metric]?.max ?? 0, r.control[metric]?.max ?? 0] : [0])));
     const max = niceMax(peak);

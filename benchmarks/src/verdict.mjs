@@ -9,12 +9,17 @@
  * The targets, as limits on ours / control; every threshold lives here.
  * - throughput: `min` is the target, `floor` the lowest the interval may reach for `met`.
  * - p99, idle and peak memory: `max` is the most ours may be of the control's.
+ * - loss (UDP): `maxExcess` is how far ours' loss (lost / sent) may exceed the control's, as a
+ *   difference, not a ratio: a control that lost nothing would make any ratio infinite. 0.001 is
+ *   0.1 percentage point, one datagram in a thousand: on loopback a ping-pong loses none, so the
+ *   allowance only absorbs the scatter of an overloaded scenario.
  */
 export const TARGETS = Object.freeze({
   throughput: Object.freeze({ min: 0.97, floor: 0.93 }),
   p99: Object.freeze({ max: 1.05 }),
   idleMemory: Object.freeze({ max: 1.1 }),
   peakMemory: Object.freeze({ max: 1.1 }),
+  loss: Object.freeze({ maxExcess: 0.001 }),
 });
 
 /**
@@ -71,5 +76,25 @@ export function p99Verdict(interval) {
   const { max } = TARGETS.p99;
   if (interval.high <= max) return "met";
   if (interval.low > max) return "missed";
+  return "undecided";
+}
+
+/**
+ * The UDP loss verdict, lower is better: the interval is of the median of ours' loss minus the
+ * control's, pair by pair. `met` when the whole interval is at or under the 0.1-point allowance
+ * (both losing nothing gives [0, 0]); `missed` when the whole interval is over it; else `undecided`.
+ * @param {import("./interval.mjs").Interval | undefined} interval
+ * @returns {Verdict}
+ * @example
+ * ```js
+ * assert.equal(lossVerdict({ n: 12, estimate: 0, low: 0, high: 0 }), "met");
+ * assert.equal(lossVerdict({ n: 12, estimate: 0.02, low: 0.01, high: 0.03 }), "missed");
+ * ```
+ */
+export function lossVerdict(interval) {
+  if (interval === undefined || interval.n < MIN_PAIRS) return "undecided";
+  const { maxExcess } = TARGETS.loss;
+  if (interval.high <= maxExcess) return "met";
+  if (interval.low > maxExcess) return "missed";
   return "undecided";
 }

@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { DEFAULT_PAIRS, parseBenchArgs, UsageError } from "../src/args.mjs";
-import { SCENARIOS } from "../src/scenarios.mjs";
+import { ALL_SCENARIOS, SCENARIOS } from "../src/scenarios.mjs";
 
 const bench = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "bench.mjs");
 const fails = (argv) => {
@@ -25,7 +25,7 @@ describe("parseBenchArgs()", () => {
     expect(args.servers).toEqual(["ours", "control"]);
   });
 
-  test("keeps --quick to one short pair of the quick scenarios, a stream over each transport", () => {
+  test("keeps --quick to one short pair of the quick scenarios, a stream over each transport and UDP ping-pong", () => {
     const args = parseBenchArgs(["--quick"]);
     expect(args).toMatchObject({ quick: true, pairs: 1, warmupMs: 200, durationMs: 500 });
     expect(args.scenarios.map((s) => s.id)).toEqual([
@@ -33,6 +33,7 @@ describe("parseBenchArgs()", () => {
       "stream-64k-10c",
       "tls-stream-64k-10c",
       "unix-stream-64k-10c",
+      "udp-64-1s-k1",
     ]);
   });
 
@@ -52,11 +53,20 @@ describe("parseBenchArgs()", () => {
     expect(both.scenarios.map((s) => s.id)).toEqual(["stream-64k-10c", "tls-stream-64k-10c"]);
   });
 
+  test("picks the UDP scenarios with --transports udp or by their ids", () => {
+    const udp = ["udp-64-1s-k1", "udp-1472-1s-k1", "udp-64-100s-k16"];
+    expect(parseBenchArgs(["--transports", "udp"]).scenarios.map((s) => s.id)).toEqual(udp);
+    expect(parseBenchArgs(["--scenarios", "udp-64-100s-k16,udp-64-1s-k1"]).scenarios.map((s) => s.id)).toEqual([
+      "udp-64-1s-k1",
+      "udp-64-100s-k16",
+    ]);
+  });
+
   test("refuses --transports that leaves no scenario, or names an unknown one", () => {
     expect(fails(["--scenarios", "pingpong-64b", "--transports", "tls"])).toBe(
       "no scenario left: none of pingpong-64b runs over tls",
     );
-    expect(fails(["--transports", "quic"])).toBe("unknown transport 'quic'; known: tcp, tls, unix");
+    expect(fails(["--transports", "quic"])).toBe("unknown transport 'quic'; known: tcp, tls, unix, udp");
   });
 
   test("takes --pairs and filters runtimes and scenarios to one cell", () => {
@@ -74,7 +84,7 @@ describe("parseBenchArgs()", () => {
 
   test("names an unknown scenario, runtime or server and lists the known ones", () => {
     expect(fails(["--scenarios", "pingpong-64b,x"])).toBe(
-      `unknown scenario 'x'; known: ${SCENARIOS.map((s) => s.id).join(", ")}`,
+      `unknown scenario 'x'; known: ${ALL_SCENARIOS.map((s) => s.id).join(", ")}`,
     );
     expect(fails(["--runtimes", "node,workerd"])).toBe("unknown runtime 'workerd'; known: node, deno, bun");
     expect(fails(["--servers", "theirs"])).toBe("unknown server 'theirs'; known: ours, control");
@@ -105,6 +115,6 @@ describe("bench.mjs with a bad command line", () => {
     const run = spawnSync(process.execPath, [bench, "--scenarios", "x"], { encoding: "utf8" });
     expect(run.status).toBe(2);
     expect(run.stdout).toBe("");
-    expect(run.stderr).toBe(`bench: unknown scenario 'x'; known: ${SCENARIOS.map((s) => s.id).join(", ")}\n`);
+    expect(run.stderr).toBe(`bench: unknown scenario 'x'; known: ${ALL_SCENARIOS.map((s) => s.id).join(", ")}\n`);
   });
 });

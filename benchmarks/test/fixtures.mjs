@@ -15,6 +15,7 @@ export function sample({
   rss = 50_000,
   idle = 4096,
   client = 40,
+  loss,
 }) {
   return {
     run,
@@ -30,6 +31,18 @@ export function sample({
       messages: rate,
       latencyUs: { p50: p99 / 2, p99, p999: p99 * 2 },
       client: { cpuPercent: client, cpuUserMs: client, cpuSysMs: client * 9 },
+      // UDP: loss over 100,000 datagrams sent, every loss a full receive buffer.
+      ...(loss === undefined
+        ? {}
+        : {
+            udp: {
+              sent: 100_000,
+              lost: loss * 100_000,
+              loss,
+              totalLost: loss * 120_000,
+              kernelRcvbufErrors: loss * 120_000,
+            },
+          }),
     },
     serverFigures: {
       cpuMs: 900,

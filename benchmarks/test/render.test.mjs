@@ -165,6 +165,57 @@ describe("the cost of TLS and unix sockets", () => {
   });
 });
 
+describe("UDP", () => {
+  // Five passes on node: the ping-pong level with its control and lossless, the burst 2% slower
+  // and losing 6% against the control's 5%.
+  const udp = [1, 2, 3, 4, 5].flatMap((run) => [
+    sample({ run, scenario: "udp-64-1s-k1", server: "ours", rate: 20_000, loss: 0 }),
+    sample({ run, scenario: "udp-64-1s-k1", server: "control", rate: 20_000, loss: 0 }),
+    sample({ run, scenario: "udp-64-100s-k16", server: "ours", rate: 98_000, loss: 0.06 }),
+    sample({ run, scenario: "udp-64-100s-k16", server: "control", rate: 100_000, loss: 0.05 }),
+  ]);
+  const both = result(udp, summarize(udp));
+  const markdown = renderMarkdown(both);
+
+  test("latest.md counts datagrams per second, with throughput verdicts as for TCP", () => {
+    expect(markdown).toMatch(
+      /\| UDP: 64 B ping-pong, 1 source \| node \| 20,000 \[20,000-20,000\] dgram\/s .* \| 100\.0% \| \[100\.0%, 100\.0%\] \| met \|/,
+    );
+    expect(markdown).toMatch(
+      /\| UDP: 64 B x 100 sources, K=16 \| node \| 98,000 \[98,000-98,000\] dgram\/s .* \| 98\.0% \| .* \| met \|/,
+    );
+  });
+
+  test("latest.md has a loss row per UDP cell: both sides, ours minus the control's, the verdict, kernel drops", () => {
+    expect(markdown).toContain("### UDP: datagram loss");
+    expect(markdown).toContain(
+      "| UDP: 64 B ping-pong, 1 source | node | 0.000% [0.000%-0.000%] | 0.000% [0.000%-0.000%] | 0.000 points [0.000 points, 0.000 points] | met | 0 / 0 | 0 / 0 |",
+    );
+    expect(markdown).toContain(
+      "| UDP: 64 B x 100 sources, K=16 | node | 6.000% [6.000%-6.000%] | 5.000% [5.000%-5.000%] | +1.000 points [+1.000 points, +1.000 points] | **missed** | 7,200 / 7,200 | 6,000 / 6,000 |",
+    );
+    expect(markdown).toContain(
+      "- node, UDP: 64 B x 100 sources, K=16: loss 6.000% against the control's 5.000%, ours minus the control's +1.000 points",
+    );
+  });
+
+  test("a UDP source is no connection: no memory-per-connection row", () => {
+    expect(markdown).not.toContain("### Memory per idle connection");
+  });
+
+  test("the README block has the loss table too, and a run without UDP has none", () => {
+    expect(renderHeadline(both)).toContain(
+      "| UDP: 64 B x 100 sources, K=16 | node | 6.000% [6.000%-6.000%] | 5.000% [5.000%-5.000%] |",
+    );
+    expect(renderMarkdown(run)).not.toContain("datagram loss");
+    expect(renderHeadline(run)).not.toContain("datagram loss");
+  });
+
+  test("the throughput chart labels UDP in datagrams per second", () => {
+    expect(throughputChart(both)).toContain("dgram/s");
+  });
+});
+
 describe("updateReadme()", () => {
   test("replaces only the block between the markers", () => {
     const path = join(mkdtempSync(join(tmpdir(), "bench-readme-")), "README.md");

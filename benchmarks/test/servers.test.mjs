@@ -74,6 +74,42 @@ describe("serverCommand()", () => {
     ]);
   });
 
+  test("runs UDP alone with the guards on and the bucket out of reach, and Deno with --unstable-net", () => {
+    const listen = { transport: "udp" };
+    const flags = ["--host", "127.0.0.1", "--port", "0", "--udp", "--no-tcp"];
+    expect(serverCommand("node", "ours", bin, listen).argv).toEqual([
+      "/bin/node",
+      "runtimes/node/dist/main.js",
+      ...flags,
+      "--udp-rate",
+      "100000000",
+      "--udp-bytes-rate",
+      "100GiB",
+      "--quiet",
+    ]);
+    expect(serverCommand("deno", "control", bin, listen).argv).toEqual([
+      "/bin/deno",
+      "run",
+      "--allow-net",
+      "--unstable-net",
+      "benchmarks/controls/deno.ts",
+      ...flags,
+    ]);
+    expect(serverCommand("deno", "ours", bin, listen).argv.slice(0, 5)).toEqual([
+      "/bin/deno",
+      "run",
+      "--allow-net",
+      "--unstable-net",
+      "runtimes/deno/main.ts",
+    ]);
+    expect(serverCommand("bun", "control", bin, listen).argv).toEqual([
+      "/bin/bun",
+      "run",
+      "benchmarks/controls/bun.ts",
+      ...flags,
+    ]);
+  });
+
   test("gives the control the same runtime flags", () => {
     expect(serverCommand("deno", "control", bin).argv).toEqual([
       "/bin/deno",
@@ -113,6 +149,37 @@ describe("parseStartupLine()", () => {
     });
   });
 
+  test("reads a UDP port", () => {
+    expect(parseStartupLine("tcp-echo listening on udp://127.0.0.1:7007 (node 20.20.2)")).toEqual({
+      transport: "udp",
+      port: 7007,
+    });
+    expect(parseStartupLine("bun-control listening on udp://[::1]:9 (bun 1.4.5)")).toEqual({
+      transport: "udp",
+      port: 9,
+    });
+  });
+
+  test("reads a worker's line and tcp-echo's JSON listening event", () => {
+    expect(parseStartupLine("[worker 2] tcp-echo listening on 127.0.0.1:36607 (deno 2.9.6)")).toEqual({
+      transport: "tcp",
+      port: 36607,
+    });
+    const json = {
+      type: "listening",
+      time: "2026-12-02T16:41:30.754Z",
+      worker: 1,
+      pid: 27907,
+      address: "127.0.0.1:44399",
+      transport: "tcp",
+      hostname: "127.0.0.1",
+      port: 44399,
+    };
+    expect(parseStartupLine(JSON.stringify(json))).toEqual({ transport: "tcp", port: 44399 });
+    expect(parseStartupLine(JSON.stringify({ ...json, type: "open" }))).toBeUndefined();
+    expect(parseStartupLine('{"type":"listening"')).toBeUndefined();
+  });
+
   test("ignores other lines", () => {
     expect(parseStartupLine("warning: something")).toBeUndefined();
   });
@@ -120,7 +187,7 @@ describe("parseStartupLine()", () => {
 
 describe("the scenarios", () => {
   test("give every TLS and unix scenario a TCP scenario with the same load", () => {
-    const others = SCENARIOS.filter((s) => s.transport !== "tcp");
+    const others = SCENARIOS.filter((s) => s.transport === "tls" || s.transport === "unix");
     expect(others.map((s) => s.id)).toEqual([
       "tls-stream-64k-10c",
       "tls-1k-100c-k1",
@@ -133,6 +200,21 @@ describe("the scenarios", () => {
       expect(loadgenArgs(scenario)).toEqual(loadgenArgs(tcp));
       expect(scenario.title).toContain(tcp.title);
     }
+  });
+});
+
+describe("the UDP scenarios", () => {
+  test("are 64 B and 1,472 B ping-pong from one source and a 64 B burst from 100 sources, K=16", () => {
+    const udp = SCENARIOS.filter((s) => s.transport === "udp");
+    expect(udp.map((s) => [s.id, s.connections, s.size, s.inflight])).toEqual([
+      ["udp-64-1s-k1", 1, 64, 1],
+      ["udp-1472-1s-k1", 1, 1472, 1],
+      ["udp-64-100s-k16", 100, 64, 16],
+    ]);
+    expect(loadgenArgs(udp[2])).toEqual([
+      ...["--mode", "pingpong", "--connections", "100", "--inflight", "16", "--size", "64"],
+      ...["--loss-timeout-ms", "200"],
+    ]);
   });
 });
 

@@ -2,6 +2,9 @@ import { expect, describe as group, test } from "vitest";
 import { describe, summarize } from "../src/summary.mjs";
 import { sample } from "./fixtures.mjs";
 
+/** A sample's client figures with UDP loss. */
+const withLoss = (s, loss) => ({ client: { ...s.client, udp: { loss, totalLost: 0, kernelRcvbufErrors: 0 } } });
+
 group("describe()", () => {
   test("gives the median of an odd count and the mean of the middle two of an even count", () => {
     expect(describe([3, 1, 2])?.median).toBe(2);
@@ -140,6 +143,35 @@ group("summarize()", () => {
     expect(summarize(alone).transports).toEqual([]);
     const apart = [...alone, ...pair(2, 1000, 1000, { scenario: "stream-64k-10c" })];
     expect(summarize(apart).transports).toEqual([]);
+  });
+
+  test("gives UDP rows both sides' loss, pair by pair, and a verdict on ours minus the control's", () => {
+    const scenario = "udp-64-100s-k16";
+    const at = (oursLoss, controlLoss, count = 5) =>
+      summarize(
+        pairs(count, 1000, 1000, { scenario }).map((s) => ({
+          ...s,
+          ...withLoss(s, s.server === "ours" ? oursLoss : controlLoss),
+        })),
+      );
+    const level = at(0.05, 0.05);
+    expect(level.rows[0].perPair[0]).toMatchObject({ ours: { loss: 0.05 }, control: { loss: 0.05 }, lossExcess: 0 });
+    expect(level.rows[0].ours.loss.median).toBe(0.05);
+    const loss = level.targets.find((t) => t.target.startsWith("loss"));
+    expect(loss).toMatchObject({ verdict: "met", value: 0, interval: { low: 0, high: 0 }, pairs: 5 });
+    expect(loss.text).toBe(
+      "loss 5.000% against the control's 5.000%, ours minus the control's 0.000 points [0.000 points, 0.000 points]: met, the whole interval within the 0.1-point allowance",
+    );
+    const worse = at(0.07, 0.05).targets.find((t) => t.target.startsWith("loss"));
+    expect(worse.verdict).toBe("missed");
+    expect(worse.text).toMatch(
+      /ours minus the control's \+2\.000 points .*: missed, 1\.900 points over the 0\.1-point allowance/,
+    );
+    expect(at(0, 0, 4).targets.find((t) => t.target.startsWith("loss")).verdict).toBe("undecided");
+    // TCP rows have no loss, and no loss target.
+    const tcp = summarize(pairs(5, 1000, 1000));
+    expect(tcp.rows[0].perPair[0]).not.toHaveProperty("lossExcess");
+    expect(tcp.targets.some((t) => t.target.startsWith("loss"))).toBe(false);
   });
 
   test("names the fastest server of each scenario for the client headroom", () => {

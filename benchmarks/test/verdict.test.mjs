@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { MIN_PAIRS, p99Verdict, TARGETS, throughputVerdict } from "../src/verdict.mjs";
+import { lossVerdict, MIN_PAIRS, p99Verdict, TARGETS, throughputVerdict } from "../src/verdict.mjs";
 
 const interval = (estimate, low, high, n = 15) => ({ n, estimate, low, high });
 
@@ -7,6 +7,7 @@ describe("TARGETS", () => {
   test("holds the issue's thresholds", () => {
     expect(TARGETS.throughput).toEqual({ min: 0.97, floor: 0.93 });
     expect(TARGETS.p99).toEqual({ max: 1.05 });
+    expect(TARGETS.loss).toEqual({ maxExcess: 0.001 });
   });
 });
 
@@ -56,5 +57,25 @@ describe("p99Verdict()", () => {
   test(`is undecided from fewer than ${MIN_PAIRS} pairs or no interval`, () => {
     expect(p99Verdict(interval(1, 1, 1, 2))).toBe("undecided");
     expect(p99Verdict(undefined)).toBe("undecided");
+  });
+});
+
+describe("lossVerdict()", () => {
+  test("is met when the whole interval of ours' loss minus the control's is at or under 0.1 point", () => {
+    expect(lossVerdict(interval(0, 0, 0))).toBe("met");
+    expect(lossVerdict(interval(-0.02, -0.03, 0.001))).toBe("met");
+  });
+
+  test("is missed when the whole interval is over 0.1 point", () => {
+    expect(lossVerdict(interval(0.02, 0.0011, 0.03))).toBe("missed");
+  });
+
+  test("is undecided when the interval reaches both sides of 0.1 point", () => {
+    expect(lossVerdict(interval(0, -0.01, 0.01))).toBe("undecided");
+  });
+
+  test(`is undecided from fewer than ${MIN_PAIRS} pairs or no interval`, () => {
+    expect(lossVerdict(interval(0, 0, 0, MIN_PAIRS - 1))).toBe("undecided");
+    expect(lossVerdict(undefined)).toBe("undecided");
   });
 });
