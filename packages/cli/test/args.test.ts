@@ -1,24 +1,8 @@
 import { describe, expect, test } from "vitest";
 import { DEFAULTS, parseCommandLine } from "../src/args.ts";
-import { UsageError } from "../src/usage-error.ts";
+import { options, usageError } from "./helpers/command-line.ts";
 
 const noEnv = (): undefined => undefined;
-
-function options(args: string[], env: Record<string, string> = {}) {
-  const command = parseCommandLine(args, (name) => env[name]);
-  if (command.kind !== "serve") throw new Error(`expected serve, got ${command.kind}`);
-  return command.options;
-}
-
-function usageError(args: string[], env: Record<string, string> = {}): string {
-  try {
-    parseCommandLine(args, (name) => env[name]);
-  } catch (error) {
-    if (error instanceof UsageError) return error.message;
-    throw error;
-  }
-  throw new Error(`expected a UsageError for ${JSON.stringify(args)}`);
-}
 
 describe("parseCommandLine", () => {
   test("no arguments serve on the defaults", () => {

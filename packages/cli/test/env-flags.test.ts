@@ -2,23 +2,7 @@ import { describe, expect, test } from "vitest";
 import { DEFAULTS, parseCommandLine } from "../src/args.ts";
 import { flagVariable } from "../src/env-flags.ts";
 import { HELP } from "../src/help.ts";
-import { UsageError } from "../src/usage-error.ts";
-
-function options(args: string[], env: Record<string, string> = {}) {
-  const command = parseCommandLine(args, (name) => env[name]);
-  if (command.kind !== "serve") throw new Error(`expected serve, got ${command.kind}`);
-  return command.options;
-}
-
-function usageError(args: string[], env: Record<string, string>): string {
-  try {
-    parseCommandLine(args, (name) => env[name]);
-  } catch (error) {
-    if (error instanceof UsageError) return error.message;
-    throw error;
-  }
-  throw new Error(`expected a UsageError for ${JSON.stringify(env)}`);
-}
+import { options, usageError } from "./helpers/command-line.ts";
 
 describe("TCP_ECHO_* variables", () => {
   test("a flag's variable is TCP_ECHO_ and its name in capitals, dashes as underscores", () => {

@@ -1,23 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { parseCommandLine } from "../src/args.ts";
 import { HELP } from "../src/help.ts";
-import { UsageError } from "../src/usage-error.ts";
-
-function options(args: string[]) {
-  const command = parseCommandLine(args, () => undefined);
-  if (command.kind !== "serve") throw new Error(`expected serve, got ${command.kind}`);
-  return command.options;
-}
-
-function usageError(args: string[]): string {
-  try {
-    parseCommandLine(args, () => undefined);
-  } catch (error) {
-    if (error instanceof UsageError) return error.message;
-    throw error;
-  }
-  throw new Error(`expected a UsageError for ${JSON.stringify(args)}`);
-}
+import { options, usageError } from "./helpers/command-line.ts";
 
 describe("--proxy-protocol and --proxy-timeout", () => {
   test("are off unless asked for, and the timeout defaults to 5s", () => {
