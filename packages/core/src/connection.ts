@@ -148,12 +148,52 @@ export interface Connection<A extends SocketAddress = SocketAddress> extends Asy
 
 /** Hooks the listener gives each connection it creates. */
 export interface ConnectionOwner<A extends SocketAddress = SocketAddress> {
+  /** Unsent (or unread) bytes at which a connection reports backpressure. */
+  readonly highWaterMark: number;
   /** Called once when the connection closes. */
   released(connection: SocketConnection<A>, error: Error | undefined): void;
 }
 
 function stateError(message: string): TcpEchoError {
   return new TcpEchoError("ERR_CONNECTION_STATE", message);
+}
+
+// Flags of SocketConnection#flags: one small integer instead of eight boolean fields, as an idle
+// server holds one connection object per client.
+const READABLE = 1;
+const WRITABLE = 2;
+const CLOSED = 4;
+/** Chunks go to a handler that only borrows them. */
+const LENDS = 8;
+const USER_PAUSED = 16;
+const QUEUE_PAUSED = 32;
+const PULLING = 64;
+/** After close() or reset() nothing is read any more: late chunks are dropped, not handled. */
+const DISCARDING = 128;
+
+/**
+ * The state few connections ever need, made on first use: chunks buffered before a reader, a
+ * pending `read()`, `drained()` and `closed` waiters, the cached addresses and the error.
+ */
+interface SeldomState<A extends SocketAddress> {
+  local?: A;
+  remote?: A;
+  error?: Error;
+  queue?: Uint8Array[];
+  queuedBytes: number;
+  reader?: { resolve(chunk: Uint8Array | null): void; reject(error: Error): void };
+  drainWaiters?: (() => void)[];
+  closed?: Promise<Error | undefined>;
+  resolveClosed?: (error: Error | undefined) => void;
+}
+
+// `openedAt` is kept as milliseconds since this module loaded: a small integer, where the epoch
+// figure would be a boxed number per connection.
+const CLOCK_BASE = Date.now();
+
+function sinceClockBase(): number {
+  const elapsed = Date.now() - CLOCK_BASE;
+  return elapsed <= 0x3fffffff ? elapsed | 0 : elapsed;
 }
 
 let nextId = 1;
@@ -166,51 +206,49 @@ export class SocketConnection<A extends SocketAddress = SocketAddress>
   implements Connection<A>, SocketEvents, WriteQueueOwner
 {
   readonly id: number = nextId++;
-  readonly openedAt: number = Date.now();
   bytesRead = 0;
-  readable = true;
-  writable = true;
-  isClosed = false;
   closeReason: CloseReason | undefined;
-
+  readonly #opened: number = sinceClockBase();
+  #flags = READABLE | WRITABLE;
   readonly #socket: StreamSocket<A>;
   readonly #owner: ConnectionOwner<A>;
-  readonly #highWaterMark: number;
   #handler: ConnectionHandler<A> | undefined;
-  /** Whether chunks go to a handler that only borrows them. */
-  #lends = false;
-  #local: A | undefined;
-  #remote: A | undefined;
-  #error: Error | undefined;
-  #userPaused = false;
-  #queuePaused = false;
-  #pulling = false;
-  /** After close() or reset() nothing is read any more: late chunks are dropped, not handled. */
-  #discarding = false;
   // Made on first use: an idle server holds one connection object per client, and most never
-  // buffer a chunk, wait for a drain, or (until they echo) write.
+  // write until they echo, nor need what SeldomState holds.
   #writes: WriteQueue | undefined;
-  #queue: Uint8Array[] | undefined;
-  #queuedBytes = 0;
-  #reader: { resolve(chunk: Uint8Array | null): void; reject(error: Error): void } | undefined;
-  #drainWaiters: (() => void)[] | undefined;
-  #closed: Promise<Error | undefined> | undefined;
-  #resolveClosed: ((error: Error | undefined) => void) | undefined;
+  #seldom: SeldomState<A> | undefined;
 
-  constructor(socket: StreamSocket<A>, owner: ConnectionOwner<A>, highWaterMark: number) {
+  constructor(socket: StreamSocket<A>, owner: ConnectionOwner<A>) {
     this.#socket = socket;
     this.#owner = owner;
-    this.#highWaterMark = highWaterMark;
+  }
+
+  get openedAt(): number {
+    return CLOCK_BASE + this.#opened;
+  }
+
+  get readable(): boolean {
+    return (this.#flags & READABLE) !== 0;
+  }
+
+  get writable(): boolean {
+    return (this.#flags & WRITABLE) !== 0;
+  }
+
+  get isClosed(): boolean {
+    return (this.#flags & CLOSED) !== 0;
   }
 
   get localAddress(): A {
-    this.#local ??= this.#socket.localAddress;
-    return this.#local;
+    const seldom = this.#seldomState();
+    seldom.local ??= this.#socket.localAddress;
+    return seldom.local;
   }
 
   get remoteAddress(): A {
-    this.#remote ??= this.#socket.remoteAddress;
-    return this.#remote;
+    const seldom = this.#seldomState();
+    seldom.remote ??= this.#socket.remoteAddress;
+    return seldom.remote;
   }
 
   get bytesWritten(): number {
@@ -230,105 +268,110 @@ export class SocketConnection<A extends SocketAddress = SocketAddress>
   }
 
   get closed(): Promise<Error | undefined> {
-    if (this.#closed === undefined) {
-      this.#closed = this.isClosed
-        ? Promise.resolve(this.#error)
+    const seldom = this.#seldomState();
+    if (seldom.closed === undefined) {
+      seldom.closed = this.isClosed
+        ? Promise.resolve(seldom.error)
         : new Promise((resolve) => {
-            this.#resolveClosed = resolve;
+            seldom.resolveClosed = resolve;
           });
     }
-    return this.#closed;
+    return seldom.closed;
   }
 
   handle(handler: ConnectionHandler<A>): void {
-    if (this.#handler !== undefined || this.#pulling) {
+    if (this.#handler !== undefined || (this.#flags & PULLING) !== 0) {
       throw stateError(`Cannot handle connection ${this.id}: it already has a reader`);
     }
     this.#handler = handler;
-    this.#lends = handler.borrowsChunks === true;
-    const queued = this.#queue;
-    if (queued !== undefined) {
-      this.#queue = undefined;
-      this.#queuedBytes = 0;
+    if (handler.borrowsChunks === true) this.#flags |= LENDS;
+    const seldom = this.#seldom;
+    const queued = seldom?.queue;
+    if (seldom !== undefined && queued !== undefined) {
+      seldom.queue = undefined;
+      seldom.queuedBytes = 0;
       for (const chunk of queued) handler.onData(this, chunk);
     }
-    if (this.#queuePaused) {
-      this.#queuePaused = false;
-      if (!this.#userPaused) this.#socket.resume();
+    if ((this.#flags & QUEUE_PAUSED) !== 0) {
+      this.#flags &= ~QUEUE_PAUSED;
+      if ((this.#flags & USER_PAUSED) === 0) this.#socket.resume();
     }
-    if (!this.readable && !this.isClosed) this.#deliverEnd(handler);
-    if (this.isClosed) handler.onClose?.(this, this.#error);
+    if ((this.#flags & (READABLE | CLOSED)) === 0) this.#deliverEnd(handler);
+    if (this.isClosed) handler.onClose?.(this, this.#seldom?.error);
   }
 
   read(): Promise<Uint8Array | null> {
     if (this.#handler !== undefined) {
       return Promise.reject(stateError(`Cannot read connection ${this.id}: it has a handler`));
     }
-    if (this.#reader !== undefined) {
+    const seldom = this.#seldomState();
+    if (seldom.reader !== undefined) {
       return Promise.reject(stateError(`Cannot read connection ${this.id}: a read is already pending`));
     }
-    this.#pulling = true;
-    const chunk = this.#queue?.shift();
+    this.#flags |= PULLING;
+    const chunk = seldom.queue?.shift();
     if (chunk !== undefined) {
-      this.#queuedBytes -= chunk.byteLength;
-      if (this.#queuePaused && this.#queuedBytes < this.#highWaterMark) {
-        this.#queuePaused = false;
-        if (!this.#userPaused) this.#socket.resume();
+      seldom.queuedBytes -= chunk.byteLength;
+      if ((this.#flags & QUEUE_PAUSED) !== 0 && seldom.queuedBytes < this.#owner.highWaterMark) {
+        this.#flags &= ~QUEUE_PAUSED;
+        if ((this.#flags & USER_PAUSED) === 0) this.#socket.resume();
       }
       return Promise.resolve(chunk);
     }
-    if (this.#error !== undefined) return Promise.reject(this.#error);
+    if (seldom.error !== undefined) return Promise.reject(seldom.error);
     if (!this.readable) return Promise.resolve(null);
     return new Promise((resolve, reject) => {
-      this.#reader = { resolve, reject };
+      seldom.reader = { resolve, reject };
     });
   }
 
   write(chunk: Uint8Array): boolean {
-    if (this.isClosed) return false;
-    if (!this.writable) throw stateError(`Cannot write to connection ${this.id}: its write side is closed`);
+    const flags = this.#flags;
+    if ((flags & CLOSED) !== 0) return false;
+    if ((flags & WRITABLE) === 0) throw stateError(`Cannot write to connection ${this.id}: its write side is closed`);
     return (this.#writes ?? this.#writeQueue()).write(chunk);
   }
 
   drained(): Promise<void> {
-    if (this.isClosed || (this.#writes?.unsent ?? 0) < this.#highWaterMark) return Promise.resolve();
+    if (this.isClosed || (this.#writes?.unsent ?? 0) < this.#owner.highWaterMark) return Promise.resolve();
+    const seldom = this.#seldomState();
     return new Promise((resolve) => {
-      if (this.#drainWaiters === undefined) this.#drainWaiters = [resolve];
-      else this.#drainWaiters.push(resolve);
+      if (seldom.drainWaiters === undefined) seldom.drainWaiters = [resolve];
+      else seldom.drainWaiters.push(resolve);
     });
   }
 
   pause(): void {
-    if (this.#userPaused || this.isClosed) return;
-    this.#userPaused = true;
-    if (!this.#queuePaused) this.#socket.pause();
+    const flags = this.#flags;
+    if ((flags & (USER_PAUSED | CLOSED)) !== 0) return;
+    this.#flags = flags | USER_PAUSED;
+    if ((flags & QUEUE_PAUSED) === 0) this.#socket.pause();
   }
 
   resume(): void {
-    if (!this.#userPaused || this.isClosed) return;
-    this.#userPaused = false;
-    if (!this.#queuePaused) this.#socket.resume();
+    const flags = this.#flags;
+    if ((flags & USER_PAUSED) === 0 || (flags & CLOSED) !== 0) return;
+    this.#flags = flags & ~USER_PAUSED;
+    if ((flags & QUEUE_PAUSED) === 0) this.#socket.resume();
   }
 
   closeWrite(): void {
-    if (!this.writable || this.isClosed) return;
-    this.writable = false;
+    if ((this.#flags & (WRITABLE | CLOSED)) !== WRITABLE) return;
+    this.#flags &= ~WRITABLE;
     (this.#writes ?? this.#writeQueue()).closeWrite();
   }
 
   close(reason?: CloseReason): void {
     if (this.isClosed) return;
     this.closeReason ??= reason ?? (this.readable ? "local" : "peer");
-    this.#discarding = true;
-    this.writable = false;
+    this.#flags = (this.#flags | DISCARDING) & ~WRITABLE;
     (this.#writes ?? this.#writeQueue()).close();
   }
 
   reset(reason?: CloseReason): void {
     if (this.isClosed) return;
     this.closeReason ??= reason ?? "local";
-    this.#discarding = true;
-    this.writable = false;
+    this.#flags = (this.#flags | DISCARDING) & ~WRITABLE;
     this.#writes?.dispose();
     this.#socket.reset();
   }
@@ -341,40 +384,43 @@ export class SocketConnection<A extends SocketAddress = SocketAddress>
   // SocketEvents: called by the adapter.
 
   onData(chunk: Uint8Array): boolean {
-    if (this.#discarding) return false;
+    const flags = this.#flags;
+    if ((flags & DISCARDING) !== 0) return false;
     this.bytesRead += chunk.byteLength;
     const handler = this.#handler;
     if (handler !== undefined) {
       handler.onData(this, chunk);
-      return !this.#lends;
+      return (flags & LENDS) === 0;
     }
-    const reader = this.#reader;
+    const seldom = this.#seldomState();
+    const reader = seldom.reader;
     if (reader !== undefined) {
-      this.#reader = undefined;
+      seldom.reader = undefined;
       reader.resolve(chunk);
       return true;
     }
-    if (this.#queue === undefined) this.#queue = [chunk];
-    else this.#queue.push(chunk);
-    this.#queuedBytes += chunk.byteLength;
-    if (!this.#queuePaused && this.#queuedBytes >= this.#highWaterMark) {
-      this.#queuePaused = true;
-      if (!this.#userPaused) this.#socket.pause();
+    if (seldom.queue === undefined) seldom.queue = [chunk];
+    else seldom.queue.push(chunk);
+    seldom.queuedBytes += chunk.byteLength;
+    if ((flags & QUEUE_PAUSED) === 0 && seldom.queuedBytes >= this.#owner.highWaterMark) {
+      this.#flags = flags | QUEUE_PAUSED;
+      if ((flags & USER_PAUSED) === 0) this.#socket.pause();
     }
     return true;
   }
 
   onEnd(): void {
     if (!this.readable) return;
-    this.readable = false;
+    this.#flags &= ~READABLE;
     const handler = this.#handler;
     if (handler !== undefined) {
       this.#deliverEnd(handler);
       return;
     }
-    const reader = this.#reader;
-    if (reader !== undefined) {
-      this.#reader = undefined;
+    const seldom = this.#seldom;
+    const reader = seldom?.reader;
+    if (seldom !== undefined && reader !== undefined) {
+      seldom.reader = undefined;
       reader.resolve(null);
     }
   }
@@ -385,26 +431,35 @@ export class SocketConnection<A extends SocketAddress = SocketAddress>
 
   onClose(error?: Error): void {
     if (this.isClosed) return;
-    this.isClosed = true;
-    this.readable = false;
-    this.writable = false;
-    this.#error = error;
+    this.#flags = (this.#flags | CLOSED) & ~(READABLE | WRITABLE);
     this.#writes?.dispose();
     this.closeReason ??= error === undefined ? "peer" : "error";
-    const reader = this.#reader;
-    if (reader !== undefined) {
-      this.#reader = undefined;
-      if (error === undefined) reader.resolve(null);
-      else reader.reject(error);
+    let seldom = this.#seldom;
+    if (error !== undefined) {
+      seldom ??= this.#seldomState();
+      seldom.error = error;
     }
-    this.#flushDrainWaiters();
-    this.#resolveClosed?.(error);
+    if (seldom !== undefined) {
+      const reader = seldom.reader;
+      if (reader !== undefined) {
+        seldom.reader = undefined;
+        if (error === undefined) reader.resolve(null);
+        else reader.reject(error);
+      }
+      this.#flushDrainWaiters();
+      seldom.resolveClosed?.(error);
+    }
     this.#owner.released(this, error);
     this.#handler?.onClose?.(this, error);
   }
 
+  #seldomState(): SeldomState<A> {
+    this.#seldom ??= { queuedBytes: 0 };
+    return this.#seldom;
+  }
+
   #writeQueue(): WriteQueue {
-    this.#writes = new WriteQueue(this.#socket, this.#highWaterMark, this);
+    this.#writes = new WriteQueue(this.#socket, this.#owner.highWaterMark, this);
     return this.#writes;
   }
 
@@ -420,9 +475,10 @@ export class SocketConnection<A extends SocketAddress = SocketAddress>
   }
 
   #flushDrainWaiters(): void {
-    const waiters = this.#drainWaiters;
-    if (waiters === undefined) return;
-    this.#drainWaiters = undefined;
+    const seldom = this.#seldom;
+    const waiters = seldom?.drainWaiters;
+    if (seldom === undefined || waiters === undefined) return;
+    seldom.drainWaiters = undefined;
     for (const resolve of waiters) resolve();
   }
 }

@@ -88,6 +88,11 @@ const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
 /** Long enough for a reply already on its way across a LAN to arrive; short enough for Ctrl-C. */
 const DEFAULT_QUIET_PERIOD = 250;
 
+/** The listener's side of its connections: the high-water mark of the current listen, and the release hook. */
+interface ListenerOwner<A extends SocketAddress> extends ConnectionOwner<A> {
+  highWaterMark: number;
+}
+
 /**
  * A listener over any stream transport. Make one with {@link createListener}.
  *
@@ -112,7 +117,6 @@ export class Listener<B extends object = object, A extends SocketAddress = Socke
   #closing: Promise<void> | undefined;
   #emptyWaiter: (() => void) | undefined;
   #options: ListenOptions<A> = {};
-  #highWaterMark = DEFAULT_HIGH_WATER_MARK;
 
   /**
    * Creates a listener in the `created` state; {@link createListener} is the usual way.
@@ -187,7 +191,7 @@ export class Listener<B extends object = object, A extends SocketAddress = Socke
       throw new RangeError(`Cannot listen: highWaterMark ${highWaterMark} is not a whole number above 0`);
     if (options.backlog !== undefined) requireCapability(this.#transport, "backlog", "backlog");
     this.#options = options;
-    this.#highWaterMark = highWaterMark;
+    this.#owner.highWaterMark = highWaterMark;
     this.#state = "listening";
     try {
       this.#listening = await binding.listen(
@@ -290,7 +294,7 @@ export class Listener<B extends object = object, A extends SocketAddress = Socke
   }
 
   #accepted(socket: StreamSocket<A>): SocketEvents {
-    const connection = new SocketConnection(socket, this.#owner, this.#highWaterMark);
+    const connection = new SocketConnection(socket, this.#owner);
     this.#connections.add(connection);
     if (this.#state !== "listening") {
       void Promise.resolve().then(() => connection.reset("shutdown"));
@@ -307,7 +311,8 @@ export class Listener<B extends object = object, A extends SocketAddress = Socke
     return connection;
   }
 
-  readonly #owner: ConnectionOwner<A> = {
+  readonly #owner: ListenerOwner<A> = {
+    highWaterMark: DEFAULT_HIGH_WATER_MARK,
     released: (connection, error) => {
       this.#connections.delete(connection);
       const unclaimed = this.#unclaimed.indexOf(connection);

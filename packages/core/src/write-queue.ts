@@ -10,10 +10,9 @@
 
 import type { StreamSocket } from "./transport/stream.ts";
 
-/** What follows once everything queued is sent. */
-const OPEN = 0;
-const CLOSE_WRITE = 1;
-const CLOSE = 2;
+// The queue's state is one small integer (an idle server holds one queue per connection):
+// bits 0-1 what is outstanding, bits 2-3 what follows once everything queued is sent, bits 4-5
+// how far that went, bit 6 a drain is owed, bit 7 the socket closed.
 
 /** Nothing offered is outstanding. */
 const READY = 0;
@@ -21,6 +20,18 @@ const READY = 0;
 const WAITING_WRITABLE = 1;
 /** A send's promise is pending. */
 const WAITING_PROMISE = 2;
+const WAITING = 3;
+
+/** What follows once everything queued is sent (bits 2-3), and how far `#finish()` went (bits 4-5). */
+const OPEN = 0;
+const CLOSE_WRITE = 1;
+const CLOSE = 2;
+const AFTER_SHIFT = 2;
+const FINISHED_SHIFT = 4;
+const ENDING = 3;
+
+const NEED_DRAIN = 64;
+const CLOSED = 128;
 
 /** Who hears that the unsent bytes fell below the high-water mark after a false `write()`. */
 export interface WriteQueueOwner {
@@ -44,12 +55,7 @@ export class WriteQueue {
   #waiting: Uint8Array[] | undefined;
   /** The chunk offered and not wholly taken yet. */
   #current: Uint8Array | undefined;
-  #state = READY;
-  #needDrain = false;
-  #after = OPEN;
-  /** How far `#finish()` went: OPEN, CLOSE_WRITE (FIN sent) or CLOSE. */
-  #finished = OPEN;
-  #closed = false;
+  #bits = READY;
 
   /**
    * @param socket The adapter's socket.
@@ -73,43 +79,43 @@ export class WriteQueue {
    */
   write(chunk: Uint8Array): boolean {
     this.bytesAccepted += chunk.byteLength;
-    if (this.#state !== READY) {
+    if ((this.#bits & WAITING) !== READY) {
       if (this.#waiting === undefined) this.#waiting = [chunk];
       else this.#waiting.push(chunk);
     } else {
       this.#offer(chunk);
     }
     if (this.bytesAccepted - this.bytesSent < this.#highWaterMark) return true;
-    this.#needDrain = true;
+    this.#bits |= NEED_DRAIN;
     return false;
   }
 
   /** The runtime can take more after a short send. */
   writable(): void {
-    if (this.#state !== WAITING_WRITABLE) return;
+    if ((this.#bits & WAITING) !== WAITING_WRITABLE) return;
     const chunk = this.#current as Uint8Array;
     this.#current = undefined;
-    this.#state = READY;
+    this.#bits &= ~WAITING;
     this.#offer(chunk);
   }
 
   /** Half-close once everything queued is sent. */
   closeWrite(): void {
-    if (this.#after !== OPEN) return;
-    this.#after = CLOSE_WRITE;
-    if (this.#state === READY) this.#finish();
+    if (this.#after() !== OPEN) return;
+    this.#bits |= CLOSE_WRITE << AFTER_SHIFT;
+    if ((this.#bits & WAITING) === READY) this.#finish();
   }
 
   /** Close once everything queued is sent. */
   close(): void {
-    if (this.#after === CLOSE) return;
-    this.#after = CLOSE;
-    if (this.#state === READY) this.#finish();
+    if (this.#after() === CLOSE) return;
+    this.#bits = (this.#bits & ~(ENDING << AFTER_SHIFT)) | (CLOSE << AFTER_SHIFT);
+    if ((this.#bits & WAITING) === READY) this.#finish();
   }
 
   /** The socket closed: drop what is left. */
   dispose(): void {
-    this.#closed = true;
+    this.#bits |= CLOSED;
     this.#waiting = undefined;
     this.#current = undefined;
   }
@@ -120,7 +126,7 @@ export class WriteQueue {
       const taken = this.#socket.send(chunk);
       if (typeof taken !== "number") {
         this.#current = chunk;
-        this.#state = WAITING_PROMISE;
+        this.#bits |= WAITING_PROMISE;
         this.#onSettled ??= (count) => this.#settled(count);
         this.#onFailed ??= (error) => this.#failed(error);
         taken.then(this.#onSettled, this.#onFailed);
@@ -130,21 +136,21 @@ export class WriteQueue {
       this.bytesSent += taken;
       if (taken < chunk.byteLength) {
         this.#current = chunk.subarray(taken);
-        this.#state = WAITING_WRITABLE;
+        this.#bits |= WAITING_WRITABLE;
         this.#progressed();
         return;
       }
       chunk = this.#waiting?.shift();
     }
     this.#progressed();
-    if (this.#after !== OPEN) this.#finish();
+    if (this.#after() !== OPEN) this.#finish();
   }
 
   #settled(taken: number): void {
     const chunk = this.#current as Uint8Array;
     this.#current = undefined;
-    this.#state = READY;
-    if (this.#closed || taken < 0) return;
+    this.#bits &= ~WAITING;
+    if ((this.#bits & CLOSED) !== 0 || taken < 0) return;
     this.bytesSent += taken;
     const next = taken < chunk.byteLength ? chunk.subarray(taken) : this.#waiting?.shift();
     if (next !== undefined) {
@@ -152,26 +158,32 @@ export class WriteQueue {
       return;
     }
     this.#progressed();
-    if (this.#after !== OPEN) this.#finish();
+    if (this.#after() !== OPEN) this.#finish();
   }
 
   #failed(error: unknown): void {
-    this.#state = READY;
-    if (!this.#closed) this.#socket.reset(error);
+    this.#bits &= ~WAITING;
+    if ((this.#bits & CLOSED) === 0) this.#socket.reset(error);
     this.dispose();
   }
 
   #progressed(): void {
-    if (this.#needDrain && this.bytesAccepted - this.bytesSent < this.#highWaterMark) {
-      this.#needDrain = false;
+    if ((this.#bits & NEED_DRAIN) !== 0 && this.bytesAccepted - this.bytesSent < this.#highWaterMark) {
+      this.#bits &= ~NEED_DRAIN;
       this.#owner.writesDrained();
     }
   }
 
+  /** What follows once everything queued is sent: OPEN, CLOSE_WRITE or CLOSE. */
+  #after(): number {
+    return (this.#bits >> AFTER_SHIFT) & ENDING;
+  }
+
   #finish(): void {
-    if (this.#closed || this.#finished === this.#after) return;
-    this.#finished = this.#after;
-    if (this.#after === CLOSE) this.#socket.close();
+    const after = this.#after();
+    if ((this.#bits & CLOSED) !== 0 || ((this.#bits >> FINISHED_SHIFT) & ENDING) === after) return;
+    this.#bits = (this.#bits & ~(ENDING << FINISHED_SHIFT)) | (after << FINISHED_SHIFT);
+    if (after === CLOSE) this.#socket.close();
     else this.#socket.closeWrite();
   }
 }
