@@ -13,6 +13,11 @@ const adapter: TlsAdapter = {
     ...tcpUnsupported,
     tlsClientAuth: "Deno.listenTls cannot ask for or verify client certificates (it has no ca or requestCert option)",
     tlsMinVersion: "Deno.listenTls has no minimum version option: its rustls always offers TLS 1.2 and 1.3",
+    // Deno 2.9 runs the server handshake as its own task in rustls-tokio-stream 0.8 (ext/net
+    // ops_tls.rs); dropping the stream detaches that task instead of aborting it, and the task
+    // waits for the socket to become readable with no timeout, holding the TCP socket. Nothing in
+    // Deno's API reaches it: no fd, no linger, no abort. Terminating a Worker frees it, with every
+    // other connection of that Worker; shutdown(2) through FFI works but needs --allow-ffi.
     handshakeAbort:
       "Deno.TlsConn.close() leaves the TCP connection open until the handshake ends, so a client that never sends a ClientHello is reported at the handshake timeout but stays connected until it leaves",
     noDelay: "Deno.TlsConn has no setNoDelay, and Deno.listenTls leaves TCP_NODELAY off",
