@@ -65,23 +65,27 @@ function isDatagramError(error: unknown): boolean {
 }
 
 // Deno's receive() fills a buffer the caller provides, and send() reads its bytes in an op that
-// may finish later. One buffer serves every read: the socket reads again only once every send has
-// settled, so a lent datagram (the echo sends the datagram itself) is never read over while it is
-// being sent; a datagram the core keeps leaves its buffer to the core. A paused socket stops
-// reading; close() ends the read under way, which rejects.
+// may finish later. Two buffers take turns: the socket reads into one while the echoes of the
+// datagram in the other are still being sent, and reads into a buffer again only once every send
+// from it has settled, so a lent datagram (the echo sends the datagram itself) is never read over
+// while it is being sent. A datagram the core keeps leaves its buffer to the core, and a fresh one
+// takes its place. A paused socket stops reading; close() ends the read under way, which rejects.
 class DenoDatagramSocket implements DatagramSocket<UdpAddress> {
   readonly address: UdpAddress;
   readonly #conn: DatagramConn;
   readonly #events: DatagramEvents<UdpAddress>;
   readonly #budget: SendBudget;
   readonly #reading: Promise<void>;
-  /** The sends not settled yet. */
-  #sends = 0;
+  readonly #buffers = [new Uint8Array(DATAGRAM_BYTES), new Uint8Array(DATAGRAM_BYTES)];
+  /** The sends not settled yet, from each buffer. */
+  readonly #sending = [0, 0];
+  /** The buffer the next read fills. */
+  #next = 0;
   #paused = false;
   #closed = false;
   #wake: (() => void) | undefined;
-  /** One callback for every sent datagram: a UDP send takes all its bytes or fails. */
-  readonly #settled = (sent: number): void => this.#done(sent);
+  /** One pair of callbacks per buffer for its sends: a UDP send takes all its bytes or fails. */
+  readonly #settled = [(sent: number) => this.#done(0, sent), (sent: number) => this.#done(1, sent)];
 
   constructor(conn: DatagramConn, settings: DatagramSettings, events: DatagramEvents<UdpAddress>) {
     const addr = conn.addr as Deno.NetAddr;
@@ -97,17 +101,21 @@ class DenoDatagramSocket implements DatagramSocket<UdpAddress> {
   send(data: Uint8Array, recipient: UdpAddress): boolean {
     if (this.#closed) return true;
     const size = data.byteLength;
-    this.#sends += 1;
-    this.#conn.send(data, recipient).then(this.#settled, (error: unknown) => {
+    // -1: bytes of the core's own (a kept datagram, or any other), which no read will fill again.
+    const slot = data.buffer === this.#buffers[0].buffer ? 0 : data.buffer === this.#buffers[1].buffer ? 1 : -1;
+    if (slot !== -1) this.#sending[slot] += 1;
+    const settled = slot === -1 ? (sent: number) => this.#budget.release(sent) : this.#settled[slot];
+    this.#conn.send(data, recipient).then(settled, (error: unknown) => {
       if (!this.#closed) this.#events.onSendError(error as Error, recipient);
-      this.#done(size);
+      if (slot === -1) this.#budget.release(size);
+      else this.#done(slot, size);
     });
     return this.#budget.take(size);
   }
 
-  #done(size: number): void {
-    this.#sends -= 1;
-    if (this.#sends === 0) this.#wakeUp();
+  #done(slot: number, size: number): void {
+    this.#sending[slot] -= 1;
+    if (slot === this.#next && this.#sending[slot] === 0) this.#wakeUp();
     this.#budget.release(size);
   }
 
@@ -127,16 +135,17 @@ class DenoDatagramSocket implements DatagramSocket<UdpAddress> {
 
   async #readLoop(): Promise<void> {
     const events = this.#events;
-    let buffer = new Uint8Array(DATAGRAM_BYTES);
+    const buffers = this.#buffers;
     let failure: Error | undefined;
     while (!this.#closed) {
-      if (this.#paused || this.#sends > 0) {
+      const slot = this.#next;
+      if (this.#paused || this.#sending[slot] > 0) {
         await this.#sleep();
         continue;
       }
       let received: [Uint8Array, Deno.Addr];
       try {
-        received = await this.#conn.receive(buffer);
+        received = await this.#conn.receive(buffers[slot] as Uint8Array);
       } catch (error) {
         if (this.#closed || isClosedResource(error)) break;
         if (isDatagramError(error)) {
@@ -150,7 +159,10 @@ class DenoDatagramSocket implements DatagramSocket<UdpAddress> {
       if (this.#closed) break;
       const [data, from] = received;
       const sender = from as Deno.NetAddr;
-      if (events.onMessage(data, udpAddress(sender.hostname, sender.port))) buffer = new Uint8Array(DATAGRAM_BYTES);
+      this.#next = slot ^ 1;
+      if (events.onMessage(data, udpAddress(sender.hostname, sender.port))) {
+        buffers[slot] = new Uint8Array(DATAGRAM_BYTES);
+      }
     }
     this.#shut();
     events.onClose(failure);
