@@ -8,7 +8,7 @@ import { RUNTIMES } from "./servers.mjs";
 
 /**
  * Pairs per cell by default: enough for a verdict on a clear result (see verdict.mjs) in about
- * 31 minutes for the whole matrix. A cell the run leaves undecided is settled by rerunning it
+ * 32 minutes for the whole matrix. A cell the run leaves undecided is settled by rerunning it
  * alone with `--pairs 15` or more.
  */
 export const DEFAULT_PAIRS = 5;

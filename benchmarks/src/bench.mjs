@@ -26,7 +26,7 @@ import { LEVEL, RESAMPLES, SEED } from "./interval.mjs";
 import { ensureLoadgen } from "./loadgen.mjs";
 import { describeMachine } from "./machine.mjs";
 import { renderAll, renderMarkdown, updateReadme } from "./render.mjs";
-import { COMPARISONS, comparisonOf, SCENARIOS } from "./scenarios.mjs";
+import { COMPARISONS, comparisonOf, loadTiming, measuresIdleMemory, SCENARIOS } from "./scenarios.mjs";
 import { RUNTIMES, runtimeBinaries } from "./servers.mjs";
 import { runSession } from "./session.mjs";
 import { summarize } from "./summary.mjs";
@@ -138,10 +138,19 @@ const startedAt = new Date();
 const sessions = method.pairs * runtimes.length * scenarios.reduce((n, s) => n + sidesOf(s).length, 0);
 
 // Per session beyond the load itself: the 0.2 s warm-up load, two settle pauses, and about 0.4 s
-// to start and stop a server and to open and close the scenario's connections.
-const sessionS = (method.warmupMs + method.durationMs + 200 + 2 * method.settleMs + 400) / 1000;
+// to start and stop a server and to open and close the scenario's connections, plus 0.3 ms for
+// each connection beyond the first thousand (measured: 5,000 take 0.4 s to connect on Bun, 1-1.4 s
+// on Node.js and Deno, and about as long to close).
+const overheadMs = (scenario) => 200 + 2 * method.settleMs + 400 + Math.max(0, scenario.connections - 1000) * 0.3;
+const sessionMs = (scenario) => {
+  const { warmupMs, durationMs } = loadTiming(scenario, method);
+  return warmupMs + durationMs + overheadMs(scenario);
+};
+const sessionsMs = scenarios.reduce((ms, s) => ms + sidesOf(s).length * sessionMs(s), 0);
 const discarded = quick ? 0 : runtimes.length * kinds.length;
-const estimateS = Math.round(sessions * sessionS + discarded * (0.7 + (200 + 2 * method.settleMs + 400) / 1000));
+const estimateS = Math.round(
+  (method.pairs * runtimes.length * sessionsMs + discarded * (700 + overheadMs(scenarios[0]))) / 1000,
+);
 const duration = (s) => (s < 120 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`);
 
 const fmt = (n, digits = 0) => (n === undefined ? "-" : n.toLocaleString("en-US", { maximumFractionDigits: digits }));
@@ -169,8 +178,7 @@ const session = (runtime, kind, scenario) => ({
   runtime,
   kind,
   scenario,
-  warmupMs: method.warmupMs,
-  durationMs: method.durationMs,
+  ...loadTiming(scenario, method),
   settleMs: method.settleMs,
   cpus,
   certificates,
@@ -211,9 +219,7 @@ for (let run = 1; run <= method.pairs; run++) {
             (udp ? `  loss ${fmt(c.udp.loss * 100, 3)}% (${fmt(c.udp.lost)} of ${fmt(c.udp.sent)})` : "") +
             `  p50 ${fmt(c.latencyUs.p50, 1)} p99 ${fmt(c.latencyUs.p99, 1)} p99.9 ${fmt(c.latencyUs.p999, 1)} us` +
             `  server ${fmt(f.cpuPercent)}% cpu, peak ${fmt(f.peakRssKiB / 1024, 1)} MiB` +
-            (scenario.connections >= 100 && !udp && !scenario.reconnect
-              ? `, ${fmt(f.idleBytesPerConnection / 1024, 2)} KiB/idle conn`
-              : "") +
+            (measuresIdleMemory(scenario) ? `, ${fmt(f.idleBytesPerConnection / 1024, 2)} KiB/idle conn` : "") +
             `  client ${fmt(c.client.cpuPercent)}% cpu (${fmt((c.client.cpuUserMs / c.windowMs) * 100)}% user)` +
             (f.workers === undefined ? "" : `  ${workersLine(f.workers, c.windowMs)}`),
         );

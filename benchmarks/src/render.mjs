@@ -12,6 +12,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { renderHeadline, renderMarkdown } from "./markdown.mjs";
+import { scenarioById } from "./scenarios.mjs";
 import { summarize } from "./summary.mjs";
 import { ratioChart, throughputChart } from "./svg.mjs";
 
@@ -54,16 +55,14 @@ export function updateReadme(path, result, resultsDir) {
 
 /**
  * Write latest.md, throughput.svg and ratio.svg for a results object into `dir`; a run of
- * comparisons alone (no ours / control row) has no charts.
+ * comparisons alone (no ours / control row), or of memory-only scenarios alone, has no charts.
  * @param {object} result
  * @param {string} dir
  * @returns {string[]} the file names written
  */
 export function renderAll(result, dir) {
-  const charts =
-    result.summary.rows.length === 0
-      ? {}
-      : { "throughput.svg": throughputChart(result), "ratio.svg": ratioChart(result) };
+  const charted = result.summary.rows.some((r) => !scenarioById(r.scenario)?.memoryOnly);
+  const charts = charted ? { "throughput.svg": throughputChart(result), "ratio.svg": ratioChart(result) } : {};
   const files = {
     "latest.md": `# tcp-echo benchmark results\n\n${renderMarkdown(result)}\n`,
     ...charts,

@@ -10,6 +10,10 @@
  * TCP's. A UDP scenario's `connections` are sources: each its own UDP socket, with `inflight`
  * datagrams of `size` bytes out; a datagram not echoed within `lossTimeoutMs` is lost, and loss
  * is reported beside throughput.
+ *
+ * A memory-only scenario (`memoryOnly`) is there for the server's memory per idle connection: its
+ * load only checks that every connection still echoes, so it has no throughput or p99 target, and
+ * its `maxWarmupMs` and `maxDurationMs` keep that load short (see loadTiming()).
  */
 
 /** @typedef {"tcp" | "tls" | "unix" | "udp"} Transport */
@@ -29,6 +33,10 @@
  * @property {boolean} [reconnect] connect-heavy: a connection per message (loadgen's --reconnect)
  * @property {string} [compare] a comparison's id (see COMPARISONS): tcp-echo against itself under
  *   two settings, not against the control
+ * @property {boolean} [memoryOnly] measured for its memory per idle connection alone: no
+ *   throughput or p99 target, and no place in the throughput tables and charts
+ * @property {number} [maxWarmupMs] the most warm-up load a session of it runs, whatever the run's
+ * @property {number} [maxDurationMs] the longest measured window a session of it runs
  */
 
 /** The transports, in the matrix's order. */
@@ -88,6 +96,22 @@ export const SCENARIOS = Object.freeze([
     connections: 1000,
     size: 64,
     inflight: 1,
+  },
+  {
+    // The issue's memory target: 5,000 connections held open, primed with one round trip each and
+    // silent while the server's memory is sampled. The short load after that only checks that all
+    // of them still echo, and closes them with a half-close.
+    id: "idle-5000c",
+    title: "5,000 idle connections",
+    short: "idle x5000",
+    transport: "tcp",
+    mode: "pingpong",
+    connections: 5000,
+    size: 64,
+    inflight: 1,
+    memoryOnly: true,
+    maxWarmupMs: 0,
+    maxDurationMs: 500,
   },
   {
     id: "tls-stream-64k-10c",
@@ -342,8 +366,46 @@ export const QUICK_SCENARIOS = Object.freeze([
   "udp-64-1s-k1",
 ]);
 
-/** The scenario whose peak memory the memory target is about. */
-export const MEMORY_SCENARIO = "64b-1000c";
+/** The scenario the memory-per-idle-connection target is judged on: the issue's 5,000 held connections. */
+export const MEMORY_SCENARIO = "idle-5000c";
+
+/** From this many connections on, a scenario's RSS growth per connection says something. */
+export const IDLE_MEMORY_MIN_CONNECTIONS = 100;
+
+/**
+ * Whether a scenario's sessions measure memory per idle connection: it holds at least
+ * IDLE_MEMORY_MIN_CONNECTIONS connections open. A UDP source is no connection, and a
+ * connect-heavy load keeps none open.
+ * @param {Scenario} scenario
+ * @returns {boolean}
+ * @example
+ * ```js
+ * assert.equal(measuresIdleMemory(scenarioById("idle-5000c")), true);
+ * assert.equal(measuresIdleMemory(scenarioById("pingpong-64b")), false);
+ * ```
+ */
+export function measuresIdleMemory(scenario) {
+  return scenario.transport !== "udp" && !scenario.reconnect && scenario.connections >= IDLE_MEMORY_MIN_CONNECTIONS;
+}
+
+/**
+ * A session's load: the run's warm-up and measured window, each cut to the scenario's own
+ * ceiling when it has one (a memory-only scenario), so a shorter run stays shorter.
+ * @param {Scenario} scenario
+ * @param {{ warmupMs: number, durationMs: number }} run the run's timing (its `method`)
+ * @returns {{ warmupMs: number, durationMs: number }}
+ * @example
+ * ```js
+ * const idle = scenarioById("idle-5000c");
+ * assert.deepEqual(loadTiming(idle, { warmupMs: 1000, durationMs: 3000 }), { warmupMs: 0, durationMs: 500 });
+ * ```
+ */
+export function loadTiming(scenario, { warmupMs, durationMs }) {
+  return {
+    warmupMs: Math.min(warmupMs, scenario.maxWarmupMs ?? warmupMs),
+    durationMs: Math.min(durationMs, scenario.maxDurationMs ?? durationMs),
+  };
+}
 
 /**
  * The loadgen arguments for one scenario.

@@ -1,14 +1,23 @@
 /**
  * From raw samples to what the report says: per scenario and runtime, the median and spread of
  * each figure for ours and the control, the ratios taken pair by pair within one run, a bootstrap
- * interval for the throughput and p99 ratios, and a verdict per target. Pure: render.mjs
- * recomputes it from a results file, so an older file is judged by today's rules.
+ * interval for the throughput and p99 ratios and for the differences (UDP loss, memory per idle
+ * connection), and a verdict per target. Pure: render.mjs recomputes it from a results file, so an
+ * older file is judged by today's rules.
  */
 import { bootstrapMedian } from "./interval.mjs";
-import { COMPARISON_SCENARIOS, COMPARISONS, MEMORY_SCENARIO, SCENARIOS } from "./scenarios.mjs";
+import { COMPARISON_SCENARIOS, COMPARISONS, MEMORY_SCENARIO, measuresIdleMemory, SCENARIOS } from "./scenarios.mjs";
 import { RUNTIMES } from "./servers.mjs";
 import { transportShares } from "./transport-share.mjs";
-import { lossVerdict, MIN_PAIRS, p99Verdict, TARGETS, throughputVerdict } from "./verdict.mjs";
+import {
+  idleMemoryAllowanceKiB,
+  idleMemoryVerdict,
+  lossVerdict,
+  MIN_PAIRS,
+  p99Verdict,
+  TARGETS,
+  throughputVerdict,
+} from "./verdict.mjs";
 
 /** The load client's CPU share from which its own limit may be what a figure measures. */
 export const CLIENT_BOUND_PERCENT = 90;
@@ -34,7 +43,11 @@ export const METRICS = Object.freeze({
   kernelRcvbufErrors: (s) => s.client.udp?.kernelRcvbufErrors ?? undefined,
 });
 
-/** The ratios taken pair by pair: ours / control within the same run. */
+/**
+ * The ratios taken pair by pair: ours / control within the same run. The memory ratios are
+ * information: the idle memory target is judged on a difference (see `idleExcessKiB`), and peak
+ * RSS has none.
+ */
 const RATIOS = Object.freeze({
   throughput: "messagesPerSec",
   p99: "p99Us",
@@ -43,11 +56,11 @@ const RATIOS = Object.freeze({
   idleMemory: "idleBytesPerConnection",
 });
 
-/**
- * The ratios whose verdict rests on a bootstrap interval. Memory is left to its median: its pair
- * ratios scatter by about 2 points, against 10 to 30 for throughput and p99.
- */
+/** The ratios with a bootstrap interval, for their verdicts; a memory-only scenario has neither. */
 const INTERVALS = Object.freeze(["throughput", "p99"]);
+
+/** Bytes in a KiB: the memory target's unit. */
+const KIB = 1024;
 
 /**
  * The pairs each cell was asked for: `method.pairs`, or `method.runs` in files of schema 1.
@@ -77,9 +90,12 @@ export function describe(values) {
 /**
  * Summarize a run's samples. Each row keeps its pairs (`perPair`: both sides' throughput and
  * p99 and every ratio, by run; for UDP also both sides' loss and `lossExcess`, ours' minus the
- * control's), the ratios' medians and ranges, and the bootstrap intervals of the throughput and
- * p99 ratios and of the loss excess (`intervals`); each target has its verdict. `transports` has each
- * TLS and unix scenario's throughput as a share of plain TCP's (see transport-share.mjs).
+ * control's; where the scenario holds connections open (see measuresIdleMemory()) both sides'
+ * `idleKiB` per connection and `idleExcessKiB`, ours' minus the control's), the ratios' medians
+ * and ranges, and the bootstrap intervals of the throughput and p99 ratios (none for a
+ * memory-only scenario) and of the differences (`intervals`); each target has its verdict.
+ * `transports` has each TLS and unix scenario's throughput as a share of plain TCP's (see
+ * transport-share.mjs).
  * `comparisons` has the comparisons' cells (tcp-echo against itself; see comparisonsOf()).
  * @param {object[]} samples every session of the run, `run` numbering the A B pairs
  * @returns {{ rows: object[], targets: object[], failures: object[], headroom: object[], transports: import("./transport-share.mjs").TransportShare[], comparisons: object[] }}
@@ -100,10 +116,13 @@ export function summarize(samples) {
         return Object.fromEntries(Object.entries(METRICS).map(([name, read]) => [name, describe(list.map(read))]));
       };
       const udp = scenario.transport === "udp";
+      const memory = measuresIdleMemory(scenario);
+      const idleKiB = (s) => METRICS.idleBytesPerConnection(s) / KIB;
       const figuresOf = (s) => ({
         messagesPerSec: METRICS.messagesPerSec(s),
         p99Us: METRICS.p99Us(s),
         ...(udp ? { loss: METRICS.loss(s) } : {}),
+        ...(memory ? { idleKiB: idleKiB(s) } : {}),
       });
       const perPair = pairsOf(mine).map(([a, b]) => ({
         run: a.run,
@@ -113,14 +132,19 @@ export function summarize(samples) {
           Object.entries(RATIOS).map(([name, metric]) => [name, METRICS[metric](a) / METRICS[metric](b)]),
         ),
         ...(udp ? { lossExcess: METRICS.loss(a) - METRICS.loss(b) } : {}),
+        ...(memory ? { idleExcessKiB: idleKiB(a) - idleKiB(b) } : {}),
       }));
       const ratios = Object.fromEntries(
         Object.keys(RATIOS).map((name) => [name, describe(perPair.map((p) => p.ratios[name]))]),
       );
       const intervals = Object.fromEntries(
-        INTERVALS.map((name) => [name, bootstrapMedian(perPair.map((p) => p.ratios[name]))]),
+        (scenario.memoryOnly ? [] : INTERVALS).map((name) => [
+          name,
+          bootstrapMedian(perPair.map((p) => p.ratios[name])),
+        ]),
       );
       if (udp) intervals.lossExcess = bootstrapMedian(perPair.map((p) => p.lossExcess));
+      if (memory) intervals.idleExcessKiB = bootstrapMedian(perPair.map((p) => p.idleExcessKiB));
       const ours = side("ours");
       const control = side("control");
       const clientCpu = Math.max(ours.clientCpuPercent?.max ?? 0, control.clientCpuPercent?.max ?? 0);
@@ -139,8 +163,9 @@ export function summarize(samples) {
       rows.push(row);
       targets.push(...targetsOf(row, scenario));
     }
+    // A memory-only scenario's short load says nothing of the client's headroom.
     const best = rows
-      .filter((r) => r.scenario === scenario.id)
+      .filter((r) => r.scenario === scenario.id && !scenario.memoryOnly)
       .flatMap((r) => ["ours", "control"].map((kind) => ({ r, kind, rate: r[kind].messagesPerSec?.median ?? 0 })))
       .sort((a, b) => b.rate - a.rate)[0];
     if (best !== undefined) {
@@ -228,6 +253,60 @@ function lossTarget(i, row) {
   };
 }
 
+function idleMemoryTarget(i, row) {
+  const allowance = idleMemoryAllowanceKiB(row.runtime);
+  const verdict = idleMemoryVerdict(i, row.runtime);
+  const why = {
+    met: "the whole interval at or under it",
+    missed: `${kibDelta(i.estimate - allowance, false)} KiB over it, the whole interval over it`,
+    undecided: i.n < MIN_PAIRS ? fewPairs(i) : "the interval reaches both sides of it",
+  }[verdict];
+  const side = (kind) => kibPerConnection(row[kind].idleBytesPerConnection?.median);
+  return {
+    verdict,
+    text:
+      `memory per idle connection ${side("ours")} / ${side("control")} KiB (ours / control), ` +
+      `${kibInterval(i)} KiB: ${verdict} (allowance ${allowance} KiB), ${why}`,
+  };
+}
+
+/**
+ * What the idle memory target asks on a runtime, in the issue's words.
+ * @param {import("./servers.mjs").RuntimeName} runtime
+ * @returns {string}
+ * @example
+ * ```js
+ * assert.equal(idleMemoryGoal("node"), "at or below control");
+ * assert.equal(idleMemoryGoal("bun"), "within 0.5 KiB of control");
+ * ```
+ */
+export function idleMemoryGoal(runtime) {
+  const allowance = idleMemoryAllowanceKiB(runtime);
+  return allowance === 0 ? "at or below control" : `within ${allowance} KiB of control`;
+}
+
+/** Bytes per connection as KiB, to 2 decimals; `-` for none. */
+export const kibPerConnection = (bytes) => (bytes === undefined ? "-" : (bytes / KIB).toFixed(2));
+/**
+ * A difference in KiB to 2 decimals, signed unless `signed` is false; one that rounds to 0 has no sign.
+ * @param {number} x
+ * @param {boolean} [signed]
+ * @returns {string}
+ * @example
+ * ```js
+ * assert.equal(kibDelta(0.271), "+0.27");
+ * assert.equal(kibDelta(-0.001), "0.00");
+ * ```
+ */
+export function kibDelta(x, signed = true) {
+  const text = Math.abs(x).toFixed(2);
+  if (!signed || Number(text) === 0) return text;
+  return `${x > 0 ? "+" : "-"}${text}`;
+}
+
+/** A difference in KiB with its interval: `+0.27 [+0.05, +0.51]`. */
+export const kibInterval = (i) => `${kibDelta(i.estimate)} [${kibDelta(i.low)}, ${kibDelta(i.high)}]`;
+
 /** A loss as a percentage, to 3 decimals: 0.001% is one datagram in 100,000. */
 export const lossPct = (x) => (x === undefined ? "-" : `${(x * 100).toFixed(3)}%`);
 /** A difference of losses in percentage points, signed. */
@@ -281,23 +360,17 @@ function targetsOf(row, scenario) {
       text,
     });
   }
-  if (scenario.id === MEMORY_SCENARIO) {
-    for (const [key, label] of [
-      ["idleMemory", "memory per idle connection"],
-      ["peakMemory", "peak RSS"],
-    ]) {
-      const ratio = row.ratios[key]?.median;
-      if (ratio === undefined) continue;
-      const met = ratio <= TARGETS[key].max;
-      out.push({
-        ...base,
-        target: `${label} within ${whole(TARGETS[key].max - 1)} of control`,
-        value: ratio,
-        verdict: met ? "met" : "missed",
-        met,
-        text: `${label} ${ratio >= 1 ? `${pct(ratio - 1)} above` : `${pct(1 - ratio)} below`} the control's${met ? "" : `: ${points(ratio - TARGETS[key].max)} over the ${whole(TARGETS[key].max - 1)} allowance`}`,
-      });
-    }
+  const idle = row.intervals.idleExcessKiB;
+  if (scenario.id === MEMORY_SCENARIO && idle !== undefined) {
+    const { verdict, text } = idleMemoryTarget(idle, row);
+    out.push({
+      ...base,
+      target: `memory per idle connection ${idleMemoryGoal(row.runtime)}`,
+      ...interval(idle),
+      verdict,
+      met: verdict === "met",
+      text,
+    });
   }
   return out;
 }

@@ -3,7 +3,7 @@
  * the control, and the ours/control throughput ratio with its 95% interval against the 97%
  * target and the 93% floor.
  */
-import { SCENARIOS } from "./scenarios.mjs";
+import { SCENARIOS, scenarioById } from "./scenarios.mjs";
 import { RUNTIMES } from "./servers.mjs";
 import { pairCount } from "./summary.mjs";
 import { TARGETS } from "./verdict.mjs";
@@ -47,7 +47,8 @@ function text(x, y, s, attrs = "") {
  */
 export function throughputChart(result) {
   const rows = result.summary.rows;
-  const scenarios = SCENARIOS.filter((s) => rows.some((r) => r.scenario === s.id));
+  // A memory-only scenario's short load is no throughput figure.
+  const scenarios = SCENARIOS.filter((s) => !s.memoryOnly && rows.some((r) => r.scenario === s.id));
   const panelW = 230;
   const panelH = 240;
   const top = 56;
@@ -141,7 +142,9 @@ export function throughputChart(result) {
  * @returns {string}
  */
 export function ratioChart(result) {
-  const rows = result.summary.rows.filter((r) => r.ratios.throughput !== undefined);
+  const rows = result.summary.rows.filter(
+    (r) => r.ratios.throughput !== undefined && !scenarioById(r.scenario)?.memoryOnly,
+  );
   const scenarios = SCENARIOS.filter((s) => rows.some((r) => r.scenario === s.id));
   const bar = (r) => {
     const i = r.intervals?.throughput;

@@ -54,6 +54,25 @@ export function sample({
   };
 }
 
+/** KiB per idle connection, pair by pair: ours 0.27 KiB over the control at the median, [0.22, 0.37] in all. */
+export const IDLE_KIB = Object.freeze({ ours: [2.3, 2.35, 2.25, 2.4, 2.28], control: [2.03, 2.03, 2.03, 2.03, 2.03] });
+
+/**
+ * Pairs of a scenario that holds connections open, on one runtime: ours' and the control's KiB
+ * per idle connection, one pair per entry.
+ * @param {string} runtime
+ * @param {number[]} ours
+ * @param {number[]} control
+ * @param {string} [scenario]
+ * @returns {object[]}
+ */
+export function idlePairs(runtime, ours, control, scenario = "idle-5000c") {
+  return ours.flatMap((kib, i) => [
+    sample({ run: i + 1, runtime, server: "ours", rate: 1000, scenario, idle: kib * 1024 }),
+    sample({ run: i + 1, runtime, server: "control", rate: 1000, scenario, idle: control[i] * 1024 }),
+  ]);
+}
+
 /**
  * A results object around samples, as bench.mjs writes it (schema 2: `method.pairs`).
  * @param {object[]} samples

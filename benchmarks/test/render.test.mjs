@@ -7,7 +7,7 @@ import { renderHeadline, renderMarkdown } from "../src/markdown.mjs";
 import { README_END, README_START, renderAll, updateReadme } from "../src/render.mjs";
 import { summarize } from "../src/summary.mjs";
 import { ratioChart, throughputChart } from "../src/svg.mjs";
-import { result, sample } from "./fixtures.mjs";
+import { IDLE_KIB, idlePairs, result, sample } from "./fixtures.mjs";
 
 // Five pairs, enough for a verdict: node is 5% slower with a 20% higher p99 in every pair (both
 // missed), bun level with its control (met), deno level at the median but 10 points either way
@@ -213,6 +213,89 @@ describe("UDP", () => {
 
   test("the throughput chart labels UDP in datagrams per second", () => {
     expect(throughputChart(both)).toContain("dgram/s");
+  });
+});
+
+describe("memory per idle connection", () => {
+  // The memory scenario on every runtime (node and bun 0.27 KiB over their control, deno 0.27
+  // under it) and the 1,000-connection scenario on node, which shows memory without a verdict.
+  const { ours, control } = IDLE_KIB;
+  const memorySamples = [
+    ...idlePairs("node", ours, control),
+    ...idlePairs("deno", control, ours),
+    ...idlePairs("bun", ours, control),
+    ...idlePairs("node", ours, control, "64b-1000c"),
+  ];
+  const memoryRun = result(memorySamples, summarize(memorySamples));
+  const markdown = renderMarkdown(memoryRun);
+  const section = (name) => markdown.slice(markdown.indexOf(name)).split("\n### ")[0];
+
+  test("latest.md has ours minus the control's with its interval, the allowance and the verdict, per runtime", () => {
+    const memory = section("### Memory per idle connection");
+    expect(memory).toContain(
+      "| 5,000 idle connections | node | 2.30 / 2.03 | +0.27 [+0.22, +0.37] | 0 KiB | **missed** | 48.8 / 48.8 | 100.0% |",
+    );
+    expect(memory).toContain("| 5,000 idle connections | deno | 2.03 / 2.30 | -0.27 [-0.37, -0.22] | 0 KiB | met |");
+    expect(memory).toContain("| 5,000 idle connections | bun | 2.30 / 2.03 | +0.27 [+0.22, +0.37] | 0.5 KiB | met |");
+    expect(memory).toContain("| 64 B x 1,000 connections, K=1 | node | 2.30 / 2.03 | +0.27 [+0.22, +0.37] | - | - |");
+  });
+
+  test("latest.md says how memory is judged, how short the memory scenario's load is, and that peak RSS has no target", () => {
+    const memory = section("### Memory per idle connection");
+    expect(memory).toContain("The target is judged on the 5,000 idle connections scenario (5,000 connections held;");
+    expect(memory).toContain("0 ms warm-up + 500 ms measured");
+    expect(memory).toContain("0 KiB on Node.js and 0 KiB on Deno (at or below the control), 0.5 KiB on Bun");
+    expect(memory).toContain(
+      "Peak RSS (VmHWM, the whole session) is information only: the issue sets no target for it.",
+    );
+  });
+
+  test("the memory scenario has no row in the throughput, latency and server cost tables, nor in the charts", () => {
+    for (const name of ["### Throughput", "### Round-trip latency", "### Server cost", "### Load client headroom"]) {
+      expect(section(name)).toContain("64 B x 1,000 connections");
+      expect(section(name)).not.toContain("5,000 idle connections");
+    }
+    expect(throughputChart(memoryRun)).not.toContain("idle x5000");
+    expect(ratioChart(memoryRun)).not.toContain("5,000 idle connections");
+  });
+
+  test("the targets list the memory verdicts: 5 met, 1 missed", () => {
+    // 64b-1000c: throughput and p99 met; the memory scenario: one memory target per runtime.
+    expect(markdown).toContain("4 of 5 targets met, 1 missed, 0 undecided.");
+    expect(markdown).toContain(
+      "- node, 5,000 idle connections: memory per idle connection 2.30 / 2.03 KiB (ours / control), +0.27 [+0.22, +0.37] KiB: missed (allowance 0 KiB), 0.27 KiB over it, the whole interval over it.",
+    );
+  });
+
+  test("the README block has one line per runtime with the difference, its interval and the verdict", () => {
+    const headline = renderHeadline(memoryRun);
+    expect(headline).toContain(
+      "Memory per idle connection, 5,000 idle connections held (ours / control, then ours minus the control's [95% interval]): " +
+        "node 2.30 / 2.03 KiB, +0.27 [+0.22, +0.37] KiB: **missed** (allowance 0); " +
+        "deno 2.03 / 2.30 KiB, -0.27 [-0.37, -0.22] KiB: met (allowance 0); " +
+        "bun 2.30 / 2.03 KiB, +0.27 [+0.22, +0.37] KiB: met (allowance 0.5).",
+    );
+    expect(headline).not.toContain("| 5,000 idle connections |");
+    expect(renderHeadline(run)).not.toContain("Memory per idle connection");
+  });
+
+  test("every table row has as many cells as its header", () => {
+    for (const block of markdown.split("\n\n").filter((b) => b.startsWith("|"))) {
+      const [head, ...rows] = block.split("\n");
+      for (const row of rows.slice(1)) expect(row.split(" | ").length).toBe(head.split(" | ").length);
+    }
+  });
+
+  test("a run of the memory scenario alone writes latest.md, without empty throughput tables, and no chart", () => {
+    const alone = memorySamples.filter((x) => x.scenario === "idle-5000c");
+    const aloneRun = result(alone, summarize(alone));
+    const dir = mkdtempSync(join(tmpdir(), "bench-memory-"));
+    expect(renderAll(aloneRun, dir)).toEqual(["latest.md"]);
+    const text = renderMarkdown(aloneRun);
+    expect(text).not.toContain("### Throughput");
+    expect(text).not.toContain("### Server cost");
+    expect(text).toContain("### Memory per idle connection");
+    expect(text).toContain("2 of 3 targets met, 1 missed, 0 undecided.");
   });
 });
 

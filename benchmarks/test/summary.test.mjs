@@ -1,6 +1,6 @@
 import { expect, describe as group, test } from "vitest";
-import { describe, summarize } from "../src/summary.mjs";
-import { sample } from "./fixtures.mjs";
+import { describe, kibDelta, summarize } from "../src/summary.mjs";
+import { IDLE_KIB, idlePairs, sample } from "./fixtures.mjs";
 
 /** A sample's client figures with UDP loss. */
 const withLoss = (s, loss) => ({ client: { ...s.client, udp: { loss, totalLost: 0, kernelRcvbufErrors: 0 } } });
@@ -17,6 +17,15 @@ group("describe()", () => {
 
   test("returns undefined for no values", () => {
     expect(describe([])).toBeUndefined();
+  });
+});
+
+group("kibDelta()", () => {
+  test("signs a difference in KiB to 2 decimals, and leaves one that rounds to 0 unsigned", () => {
+    expect(kibDelta(0.271)).toBe("+0.27");
+    expect(kibDelta(-0.5)).toBe("-0.50");
+    expect(kibDelta(-0.004)).toBe("0.00");
+    expect(kibDelta(-0.5, false)).toBe("0.50");
   });
 });
 
@@ -82,18 +91,64 @@ group("summarize()", () => {
     expect(row.intervals.p99).toMatchObject({ n: 2, low: 1, high: 1 });
   });
 
-  test("checks idle and peak memory only in the 1,000-connection scenario", () => {
-    const scenario = "64b-1000c";
-    const samples = [
-      sample({ run: 1, server: "ours", rate: 1000, scenario, idle: 5000, rss: 60_000 }),
-      sample({ run: 1, server: "control", rate: 1000, scenario, idle: 4000, rss: 60_000 }),
-    ];
-    const { targets } = summarize(samples);
-    const idle = targets.find((t) => t.target.startsWith("memory per idle"));
-    expect(idle.met).toBe(false);
-    expect(idle.text).toBe("memory per idle connection 25.0% above the control's: 15.0 points over the 10% allowance");
-    expect(targets.find((t) => t.target.startsWith("peak RSS")).met).toBe(true);
-    expect(summarize(pair(1, 1000, 1000)).targets.some((t) => t.target.includes("memory"))).toBe(false);
+  const oursKiB = IDLE_KIB.ours;
+  const controlKiB = IDLE_KIB.control;
+
+  test("judges memory per idle connection on 5,000 held connections by ours minus the control's, in KiB", () => {
+    const { rows, targets } = summarize([
+      ...idlePairs("node", oursKiB, controlKiB),
+      ...idlePairs("deno", controlKiB, oursKiB),
+      ...idlePairs("bun", oursKiB, controlKiB),
+    ]);
+    const [node] = rows;
+    expect(node.perPair[0].ours.idleKiB).toBeCloseTo(2.3);
+    expect(node.perPair[0].control.idleKiB).toBeCloseTo(2.03);
+    expect(node.perPair.map((p) => p.idleExcessKiB.toFixed(2))).toEqual(["0.27", "0.32", "0.22", "0.37", "0.25"]);
+    expect(node.intervals.idleExcessKiB).toMatchObject({ n: 5 });
+    expect(node.intervals.idleExcessKiB.estimate).toBeCloseTo(0.27);
+    const memory = (runtime) => targets.find((t) => t.runtime === runtime && t.target.startsWith("memory per idle"));
+    expect(memory("node")).toMatchObject({
+      scenario: "idle-5000c",
+      target: "memory per idle connection at or below control",
+      verdict: "missed",
+      met: false,
+      pairs: 5,
+    });
+    expect(memory("node").value).toBeCloseTo(0.27);
+    expect(memory("node").text).toBe(
+      "memory per idle connection 2.30 / 2.03 KiB (ours / control), +0.27 [+0.22, +0.37] KiB: missed (allowance 0 KiB), 0.27 KiB over it, the whole interval over it",
+    );
+    // Deno's ours is the lower here: at or below its control.
+    expect(memory("deno")).toMatchObject({ verdict: "met", target: "memory per idle connection at or below control" });
+    expect(memory("deno").text).toMatch(
+      /, -0\.27 \[-0\.37, -0\.22\] KiB: met \(allowance 0 KiB\), the whole interval at or under it$/,
+    );
+    // Bun may hold 0.5 KiB more than its control.
+    expect(memory("bun")).toMatchObject({
+      verdict: "met",
+      target: "memory per idle connection within 0.5 KiB of control",
+    });
+  });
+
+  test("gives the memory scenario no throughput or p99 target and no client headroom, and no memory verdict from 4 pairs", () => {
+    const samples = idlePairs("node", oursKiB.slice(0, 4), controlKiB.slice(0, 4));
+    const { rows, targets, headroom } = summarize(samples);
+    expect(rows[0].intervals).not.toHaveProperty("throughput");
+    expect(rows[0].intervals).not.toHaveProperty("p99");
+    expect(targets.map((t) => t.target)).toEqual(["memory per idle connection at or below control"]);
+    expect(targets[0].verdict).toBe("undecided");
+    expect(targets[0].text).toMatch(/: undecided \(allowance 0 KiB\), 4 pairs, a verdict needs 5$/);
+    expect(headroom).toEqual([]);
+  });
+
+  test("shows memory per idle connection, without a verdict, wherever 100 connections or more are held", () => {
+    const { rows, targets } = summarize(idlePairs("node", oursKiB, controlKiB, "64b-1000c"));
+    expect(rows[0].intervals.idleExcessKiB.estimate).toBeCloseTo(0.27);
+    expect(rows[0].intervals.throughput).toBeDefined();
+    expect(targets.some((t) => t.target.includes("memory"))).toBe(false);
+    const single = summarize(pair(1, 1000, 1000)).rows[0];
+    expect(single.intervals).not.toHaveProperty("idleExcessKiB");
+    expect(single.perPair[0]).not.toHaveProperty("idleExcessKiB");
   });
 
   test("leaves failed sessions out of the figures and lists them", () => {
