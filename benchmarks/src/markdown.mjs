@@ -563,6 +563,22 @@ function comparisonSections(result, comparisons) {
   return out;
 }
 
+/**
+ * The columns every comparison table opens with: the cell, each side's rate, and the throughput
+ * and p99 ratios (second side over the first) with their intervals.
+ */
+function comparisonColumns(c) {
+  return [
+    title(c.scenario),
+    c.runtime,
+    rate(c.scenario, c.base, { spread: true }).replace(/ \(.*\)$/, ""),
+    rate(c.scenario, c.test, { spread: true }).replace(/ \(.*\)$/, ""),
+    withInterval(c.ratios.throughput, c.intervals.throughput),
+    `${med(c.base.p99Us, 0)} / ${med(c.test.p99Us, 0)}`,
+    withInterval(c.ratios.p99, c.intervals.p99),
+  ];
+}
+
 function workersSection(result, cells) {
   const m = result.machine;
   const cpus = result.method.comparisons?.workers?.pinning ?? "-";
@@ -599,13 +615,7 @@ function workersSection(result, cells) {
         "peak RSS MiB (1 / 2)",
       ],
       cells.map((c) => [
-        title(c.scenario),
-        c.runtime,
-        rate(c.scenario, c.base, { spread: true }).replace(/ \(.*\)$/, ""),
-        rate(c.scenario, c.test, { spread: true }).replace(/ \(.*\)$/, ""),
-        withInterval(c.ratios.throughput, c.intervals.throughput),
-        `${med(c.base.p99Us, 0)} / ${med(c.test.p99Us, 0)}`,
-        withInterval(c.ratios.p99, c.intervals.p99),
+        ...comparisonColumns(c),
         `${med(c.base.serverCpuPercent)} / ${med(c.test.serverCpuPercent)}`,
         `${med(c.base.clientCpuPercent)} / ${med(c.test.clientCpuPercent)}`,
         `${mib(c.base.peakRssKiB)} / ${mib(c.test.peakRssKiB)}`,
@@ -679,13 +689,7 @@ function proxySection(result, cells) {
         "client CPU % (without / with)",
       ],
       cells.map((c) => [
-        title(c.scenario),
-        c.runtime,
-        rate(c.scenario, c.base, { spread: true }).replace(/ \(.*\)$/, ""),
-        rate(c.scenario, c.test, { spread: true }).replace(/ \(.*\)$/, ""),
-        withInterval(c.ratios.throughput, c.intervals.throughput),
-        `${med(c.base.p99Us, 0)} / ${med(c.test.p99Us, 0)}`,
-        withInterval(c.ratios.p99, c.intervals.p99),
+        ...comparisonColumns(c),
         `${med(c.base.serverCpuUsPerMessage, 1)} / ${med(c.test.serverCpuUsPerMessage, 1)}`,
         `${med(c.base.clientCpuPercent)} / ${med(c.test.clientCpuPercent)}`,
       ]),
