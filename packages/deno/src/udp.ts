@@ -64,6 +64,9 @@ function isDatagramError(error: unknown): boolean {
   return typeof code === "string" && DATAGRAM_ERRORS.has(code);
 }
 
+/** Which of the two read buffers. */
+type Slot = 0 | 1;
+
 // Deno's receive() fills a buffer the caller provides, and send() reads its bytes in an op that
 // may finish later. Two buffers take turns: the socket reads into one while the echoes of the
 // datagram in the other are still being sent, and reads into a buffer again only once every send
@@ -76,16 +79,19 @@ class DenoDatagramSocket implements DatagramSocket<UdpAddress> {
   readonly #events: DatagramEvents<UdpAddress>;
   readonly #budget: SendBudget;
   readonly #reading: Promise<void>;
-  readonly #buffers = [new Uint8Array(DATAGRAM_BYTES), new Uint8Array(DATAGRAM_BYTES)];
+  readonly #buffers: [Uint8Array, Uint8Array] = [new Uint8Array(DATAGRAM_BYTES), new Uint8Array(DATAGRAM_BYTES)];
   /** The sends not settled yet, from each buffer. */
-  readonly #sending = [0, 0];
+  readonly #sending: [number, number] = [0, 0];
   /** The buffer the next read fills. */
-  #next = 0;
+  #next: Slot = 0;
   #paused = false;
   #closed = false;
   #wake: (() => void) | undefined;
   /** One pair of callbacks per buffer for its sends: a UDP send takes all its bytes or fails. */
-  readonly #settled = [(sent: number) => this.#done(0, sent), (sent: number) => this.#done(1, sent)];
+  readonly #settled: [(sent: number) => void, (sent: number) => void] = [
+    (sent) => this.#done(0, sent),
+    (sent) => this.#done(1, sent),
+  ];
 
   constructor(conn: DatagramConn, settings: DatagramSettings, events: DatagramEvents<UdpAddress>) {
     const addr = conn.addr as Deno.NetAddr;
@@ -113,7 +119,7 @@ class DenoDatagramSocket implements DatagramSocket<UdpAddress> {
     return this.#budget.take(size);
   }
 
-  #done(slot: number, size: number): void {
+  #done(slot: Slot, size: number): void {
     this.#sending[slot] -= 1;
     if (slot === this.#next && this.#sending[slot] === 0) this.#wakeUp();
     this.#budget.release(size);
@@ -145,7 +151,7 @@ class DenoDatagramSocket implements DatagramSocket<UdpAddress> {
       }
       let received: [Uint8Array, Deno.Addr];
       try {
-        received = await this.#conn.receive(buffers[slot] as Uint8Array);
+        received = await this.#conn.receive(buffers[slot]);
       } catch (error) {
         if (this.#closed || isClosedResource(error)) break;
         if (isDatagramError(error)) {
@@ -159,7 +165,7 @@ class DenoDatagramSocket implements DatagramSocket<UdpAddress> {
       if (this.#closed) break;
       const [data, from] = received;
       const sender = from as Deno.NetAddr;
-      this.#next = slot ^ 1;
+      this.#next = slot === 0 ? 1 : 0;
       if (events.onMessage(data, udpAddress(sender.hostname, sender.port))) {
         buffers[slot] = new Uint8Array(DATAGRAM_BYTES);
       }
