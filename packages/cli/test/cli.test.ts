@@ -264,7 +264,12 @@ describe.concurrent.each(RUNTIMES)("tcp-echo on %s", (runtime) => {
       for (let sent = 0; sent < payload.length; sent += chunk) {
         client.send(payload.subarray(sent, sent + chunk));
         await client.waitForCount(sent + chunk);
-        if (sent === 4 * chunk && ++started === clients.length) signalled();
+        if (sent === 4 * chunk) {
+          if (++started === clients.length) signalled();
+          // A fast client waits here for the slowest: none may finish its transfer before the
+          // signal, or fewer than 20 would be open (seen on a loaded machine).
+          await allStarted;
+        }
       }
       return client.finish();
     });
