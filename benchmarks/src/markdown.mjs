@@ -344,7 +344,7 @@ export function renderMarkdown(result) {
             pct(r.ratios.cpuPerMessage?.median),
             `${med(r.ours.serverCpuPercent)} / ${med(r.control.serverCpuPercent)}`,
             `${med(r.ours.clientCpuPercent)} / ${med(r.control.clientCpuPercent)}`,
-            `${num((r.ours.peakRssKiB?.median ?? Number.NaN) / 1024, 1)} / ${num((r.control.peakRssKiB?.median ?? Number.NaN) / 1024, 1)}`,
+            `${mib(r.ours.peakRssKiB)} / ${mib(r.control.peakRssKiB)}`,
           ]),
         ),
       );

@@ -87,11 +87,13 @@ class DenoDatagramSocket implements DatagramSocket<UdpAddress> {
   #paused = false;
   #closed = false;
   #wake: (() => void) | undefined;
-  /** One pair of callbacks per buffer for its sends: a UDP send takes all its bytes or fails. */
+  /** One callback per buffer for its sends: a UDP send takes all its bytes or fails. */
   readonly #settled: [(sent: number) => void, (sent: number) => void] = [
     (sent) => this.#done(0, sent),
     (sent) => this.#done(1, sent),
   ];
+  /** The callback for a send of the core's own bytes, from neither buffer. */
+  readonly #released = (sent: number): void => this.#budget.release(sent);
 
   constructor(conn: DatagramConn, settings: DatagramSettings, events: DatagramEvents<UdpAddress>) {
     const addr = conn.addr as Deno.NetAddr;
@@ -110,11 +112,10 @@ class DenoDatagramSocket implements DatagramSocket<UdpAddress> {
     // -1: bytes of the core's own (a kept datagram, or any other), which no read will fill again.
     const slot = data.buffer === this.#buffers[0].buffer ? 0 : data.buffer === this.#buffers[1].buffer ? 1 : -1;
     if (slot !== -1) this.#sending[slot] += 1;
-    const settled = slot === -1 ? (sent: number) => this.#budget.release(sent) : this.#settled[slot];
+    const settled = slot === -1 ? this.#released : this.#settled[slot];
     this.#conn.send(data, recipient).then(settled, (error: unknown) => {
       if (!this.#closed) this.#events.onSendError(error as Error, recipient);
-      if (slot === -1) this.#budget.release(size);
-      else this.#done(slot, size);
+      settled(size);
     });
     return this.#budget.take(size);
   }
