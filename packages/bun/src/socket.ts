@@ -53,6 +53,10 @@ export class BunSocket<A extends SocketAddress> implements StreamSocket<A> {
     return taken;
   }
 
+  sendSettled(): void {
+    // Bun's sends never complete later, so the core never calls this.
+  }
+
   pause(): void {
     if (!this.#closed) this.#socket.pause();
   }

@@ -37,7 +37,9 @@ export function intercepting(inner: TcpTransport, interceptors: Interceptors): T
 /** A socket that passes every call to `socket`, except those in `overrides`. */
 export function forwardingSocket(
   socket: StreamSocket<TcpAddress>,
-  overrides: Partial<Pick<StreamSocket<TcpAddress>, "send" | "pause" | "resume" | "closeWrite" | "close" | "reset">>,
+  overrides: Partial<
+    Pick<StreamSocket<TcpAddress>, "send" | "sendSettled" | "pause" | "resume" | "closeWrite" | "close" | "reset">
+  >,
 ): StreamSocket<TcpAddress> {
   return {
     get localAddress() {
@@ -47,6 +49,7 @@ export function forwardingSocket(
       return socket.remoteAddress;
     },
     send: overrides.send ?? ((chunk) => socket.send(chunk)),
+    sendSettled: overrides.sendSettled ?? (() => socket.sendSettled()),
     pause: overrides.pause ?? (() => socket.pause()),
     resume: overrides.resume ?? (() => socket.resume()),
     closeWrite: overrides.closeWrite ?? (() => socket.closeWrite()),

@@ -153,12 +153,13 @@ export class WriteQueue {
     if ((this.#bits & CLOSED) !== 0 || taken < 0) return;
     this.bytesSent += taken;
     const next = taken < chunk.byteLength ? chunk.subarray(taken) : this.#waiting?.shift();
-    if (next !== undefined) {
-      this.#offer(next);
-      return;
+    if (next !== undefined) this.#offer(next);
+    else {
+      this.#progressed();
+      if (this.#after() !== OPEN) this.#finish();
     }
-    this.#progressed();
-    if (this.#after() !== OPEN) this.#finish();
+    // A socket closing after its last byte reads no more; one that half-closed still reads.
+    if ((this.#bits & CLOSED) === 0 && this.#after() !== CLOSE) this.#socket.sendSettled();
   }
 
   #failed(error: unknown): void {

@@ -55,6 +55,9 @@ export class FakeSocket implements StreamSocket<TcpAddress> {
   fail(error: unknown): void {
     this.#pending.shift()?.reject(error);
   }
+  sendSettled(): void {
+    this.calls.push("sendSettled");
+  }
   get pendingSends(): number {
     return this.#pending.length;
   }

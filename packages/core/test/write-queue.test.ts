@@ -55,6 +55,31 @@ describe("the write queue", () => {
     expect(writes.unsent).toBe(0);
   });
 
+  it("tells the socket each time a send that completed later is counted, unless it is closing", async () => {
+    const { socket, writes } = queue(100);
+    socket.async = true;
+    writes.write(bytes("one"));
+    writes.write(bytes("two"));
+    socket.settle();
+    await Promise.resolve();
+    // Counted, and the next chunk already offered: the socket sees the bytes still unsent.
+    expect(socket.calls).toEqual(["sendSettled"]);
+    expect([writes.bytesSent, writes.bytesAccepted]).toEqual([3, 6]);
+    writes.closeWrite();
+    socket.settle();
+    await Promise.resolve();
+    // Half-closed: the socket still reads, so it still hears.
+    expect(socket.calls).toEqual(["sendSettled", "closeWrite", "sendSettled"]);
+
+    const closing = queue(100);
+    closing.socket.async = true;
+    closing.writes.write(bytes("last"));
+    closing.writes.close();
+    closing.socket.settle();
+    await Promise.resolve();
+    expect(closing.socket.calls).toEqual(["close"]);
+  });
+
   it("half-closes, then closes, only after every byte is sent", async () => {
     const { socket, writes } = queue();
     socket.async = true;

@@ -23,8 +23,9 @@ export class ReadBuffers {
     return this.#buffer;
   }
 
-  /** Hands the first `n` bytes of `buffer` (from `next()`) to the core and sizes the next read. */
-  delivered(buffer: Uint8Array, n: number): void {
+  /** Hands the first `n` bytes of the buffer `next()` gave to the core and sizes the next read. */
+  delivered(n: number): void {
+    const buffer = this.#buffer;
     const kept = this.#events.onData(n === buffer.byteLength ? buffer : buffer.subarray(0, n));
     const size = n === buffer.byteLength ? LARGE : n < SMALL / 4 ? SMALL : buffer.byteLength;
     // A chunk the core keeps is never read into again; otherwise reuse unless the size changes.

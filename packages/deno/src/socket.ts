@@ -5,20 +5,25 @@ import { isClosedResource, isEndOfStream } from "./errors.ts";
 import { ReadBuffers } from "./read-buffers.ts";
 
 // https://docs.deno.com/api/deno/~/Deno.Conn (a TcpConn, TlsConn or UnixConn)
-// Reads go through a conn.read() loop: conn.readable would close the whole connection at the
-// peer's EOF, which breaks half-close.
+// Reads go through conn.read(): conn.readable would close the whole connection at the peer's
+// EOF, which breaks half-close. Reading is driven by callbacks, not an async loop: a read starts
+// when the last one is delivered and every byte written is sent, which the core reports through
+// sendSettled() from the one reaction it already has on each write. An async loop awaiting the same
+// write again costs a second reaction per chunk.
 export class DenoSocket<A extends SocketAddress> implements StreamSocket<A> {
   readonly #conn: Deno.Conn;
   readonly #address: AddressOf<A>;
   #events: SocketEvents | undefined;
+  #buffers: ReadBuffers | undefined;
   #paused = false;
-  #wake: (() => void) | undefined;
+  /** A read is pending. */
+  #reading = false;
   #readEnded = false;
   #writeShut = false;
   #closed = false;
   #failure: Error | undefined;
-  /** The last write's promise, to wait on before reading again. */
-  #lastWrite: Promise<number> | undefined;
+  readonly #onRead = (n: number | null): void => this.#delivered(n);
+  readonly #onReadFailed = (error: unknown): void => this.#readFailed(error);
 
   constructor(conn: Deno.Conn, address: AddressOf<A>) {
     this.#conn = conn;
@@ -28,8 +33,12 @@ export class DenoSocket<A extends SocketAddress> implements StreamSocket<A> {
   /** Wires the core's events; a close made while the core was being handed the socket is reported now. */
   start(events: SocketEvents): void {
     this.#events = events;
-    if (this.#closed) events.onClose(this.#failure);
-    else void this.#readLoop(events);
+    if (this.#closed) {
+      events.onClose(this.#failure);
+      return;
+    }
+    this.#buffers = new ReadBuffers(events);
+    this.#read();
   }
 
   get localAddress(): A {
@@ -42,9 +51,11 @@ export class DenoSocket<A extends SocketAddress> implements StreamSocket<A> {
 
   send(chunk: Uint8Array): number | Promise<number> {
     if (this.#closed) return -1;
-    const written = this.#conn.write(chunk);
-    this.#lastWrite = written;
-    return written;
+    return this.#conn.write(chunk);
+  }
+
+  sendSettled(): void {
+    this.#read();
   }
 
   pause(): void {
@@ -53,9 +64,7 @@ export class DenoSocket<A extends SocketAddress> implements StreamSocket<A> {
 
   resume(): void {
     this.#paused = false;
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
+    this.#read();
   }
 
   closeWrite(): void {
@@ -77,42 +86,38 @@ export class DenoSocket<A extends SocketAddress> implements StreamSocket<A> {
     this.#destroy(cause === undefined || this.#closed || isClosedResource(cause) ? undefined : (cause as Error));
   }
 
-  async #readLoop(events: SocketEvents): Promise<void> {
-    const conn = this.#conn;
-    const buffers = new ReadBuffers(events);
-    try {
-      while (!this.#closed) {
-        if (this.#paused) {
-          await new Promise<void>((resolve) => {
-            this.#wake = resolve;
-          });
-          continue;
-        }
-        // Read again only once everything written is sent: the read buffer is free then (the
-        // chunks were lent), and what arrived meanwhile comes in one read.
-        while (events.bytesSent < events.bytesAccepted && !this.#closed) {
-          try {
-            await this.#lastWrite;
-          } catch {
-            // The write queue resets the socket with this error.
-          }
-        }
-        if (this.#closed) return;
-        const buffer = buffers.next();
-        const n = await conn.read(buffer);
-        if (this.#closed) return;
-        if (n === null) return this.#ended(events);
-        buffers.delivered(buffer, n);
-      }
-    } catch (error) {
-      if (isEndOfStream(error) && !this.#closed) this.#ended(events);
-      else this.reset(error);
+  /**
+   * Reads when nothing stops it: not paused, no read pending, and everything written sent, so
+   * the read buffer is free again (the chunks were lent) and what arrived meanwhile comes in one
+   * read, as the raw Deno.listen control does.
+   */
+  #read(): void {
+    const events = this.#events;
+    if (this.#reading || this.#paused || this.#closed || this.#readEnded || events === undefined) return;
+    if (events.bytesSent < events.bytesAccepted) return;
+    this.#reading = true;
+    this.#conn.read((this.#buffers as ReadBuffers).next()).then(this.#onRead, this.#onReadFailed);
+  }
+
+  #delivered(n: number | null): void {
+    this.#reading = false;
+    if (this.#closed) return;
+    if (n === null) this.#ended();
+    else {
+      (this.#buffers as ReadBuffers).delivered(n);
+      this.#read();
     }
   }
 
-  #ended(events: SocketEvents): void {
+  #readFailed(error: unknown): void {
+    this.#reading = false;
+    if (isEndOfStream(error) && !this.#closed) this.#ended();
+    else this.reset(error);
+  }
+
+  #ended(): void {
     this.#readEnded = true;
-    events.onEnd();
+    this.#events?.onEnd();
     if (this.#writeShut) this.#destroy(undefined);
   }
 
@@ -125,7 +130,6 @@ export class DenoSocket<A extends SocketAddress> implements StreamSocket<A> {
     } catch {
       // Already closed by the runtime.
     }
-    this.resume();
     this.#events?.onClose(error);
   }
 }

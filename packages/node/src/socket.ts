@@ -67,6 +67,10 @@ export class NodeSocket<A extends SocketAddress> implements StreamSocket<A> {
     return new Promise((resolve) => socket.once("drain", () => resolve(chunk.byteLength)));
   }
 
+  sendSettled(): void {
+    // Node reads on its own; its buffer being full is the core's business (pause()).
+  }
+
   pause(): void {
     this.#socket.pause();
   }

@@ -81,6 +81,13 @@ export interface StreamSocket<A extends SocketAddress = SocketAddress> {
    * for runtimes whose writes complete later; the core waits for it. -1 once the socket is closed.
    */
   send(chunk: Uint8Array): number | Promise<number>;
+  /**
+   * A promise from `send()` settled and the core has counted its bytes (`bytesSent` is current,
+   * and anything queued behind it is offered). An adapter that reads again only once its writes
+   * are sent (Deno) reads from here, instead of waiting on the same promise a second time; the
+   * others do nothing. A socket that wraps another forwards it.
+   */
+  sendSettled(): void;
   /** Stop reading from the socket, so the kernel's window closes on the peer. */
   pause(): void;
   /** Start reading again. */
