@@ -57,6 +57,12 @@ export interface CliOptions {
   readonly idleTimeout: number;
   /** Milliseconds a graceful shutdown waits before resetting what is open; 0 resets at once. */
   readonly shutdownTimeout: number;
+  /**
+   * Milliseconds a connection must stay silent, with nothing unsent, to count as idle during a
+   * shutdown and be closed with a FIN; one busy since the signal needs eight times as long. 0
+   * never closes a connection as idle.
+   */
+  readonly shutdownQuietPeriod: number;
   /** The log's format. */
   readonly logFormat: LogFormat;
   /** Leave out the per-connection events (open, close, reject). */
@@ -85,6 +91,7 @@ export const DEFAULTS: CliOptions = {
   maxConnections: undefined,
   idleTimeout: 0,
   shutdownTimeout: 10_000,
+  shutdownQuietPeriod: 250,
   logFormat: "pretty",
   quiet: false,
   greeting: undefined,
@@ -97,6 +104,7 @@ const STRING_FLAGS = [
   "max-connections",
   "idle-timeout",
   "shutdown-timeout",
+  "shutdown-quiet-period",
   "log-format",
   "greeting",
   "unix",
@@ -240,6 +248,8 @@ function parseFlags(
       maxConnections: wholeNumber(strings.get("max-connections"), "--max-connections", 1),
       idleTimeout: duration(strings.get("idle-timeout"), "--idle-timeout") ?? DEFAULTS.idleTimeout,
       shutdownTimeout: duration(strings.get("shutdown-timeout"), "--shutdown-timeout") ?? DEFAULTS.shutdownTimeout,
+      shutdownQuietPeriod:
+        duration(strings.get("shutdown-quiet-period"), "--shutdown-quiet-period") ?? DEFAULTS.shutdownQuietPeriod,
       logFormat: logFormat(strings.get("log-format")) ?? DEFAULTS.logFormat,
       quiet: booleans.has("quiet"),
       greeting: greeting(strings.get("greeting")),

@@ -21,6 +21,9 @@ Options:
   --idle-timeout <duration>     Close connections silent this long (default 0: never)
   --shutdown-timeout <duration> On SIGINT or SIGTERM, close idle connections at once, wait this
                                 long for busy ones, then reset them (default ${formatDuration(DEFAULTS.shutdownTimeout)}; 0 resets at once)
+  --shutdown-quiet-period <duration> During a shutdown, a connection silent this long with nothing
+                                unsent is idle and gets a FIN; one busy since the signal needs 8x
+                                as long. Raise it for clients that pause longer (default ${formatDuration(DEFAULTS.shutdownQuietPeriod)}; 0: never)
   --unix <path>                 Listen on a unix socket instead of TCP: a path, or @name for a
                                 Linux abstract name. A stale socket file is replaced; a live one is not
   --unix-mode <mode>            The socket file's permissions, in octal: 0660, 600 (default: umask)

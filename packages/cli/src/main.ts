@@ -84,7 +84,7 @@ async function run(platform: Platform, adapter: Adapter, options: CliOptions): P
     if (server === undefined) return settle(0);
     const running = server;
     await running.close();
-    running.shutdown({ timeout: options.shutdownTimeout }).then(
+    running.shutdown({ timeout: options.shutdownTimeout, quietPeriod: options.shutdownQuietPeriod }).then(
       () => settle(0),
       (error: unknown) => settle(fail(log, describeFailure(error))),
     );

@@ -7,7 +7,13 @@ const noEnv = (): undefined => undefined;
 describe("parseCommandLine", () => {
   test("no arguments serve on the defaults", () => {
     expect(parseCommandLine([], noEnv)).toEqual({ kind: "serve", options: DEFAULTS });
-    expect(DEFAULTS).toMatchObject({ host: "127.0.0.1", port: 7007, shutdownTimeout: 10_000, logFormat: "pretty" });
+    expect(DEFAULTS).toMatchObject({
+      host: "127.0.0.1",
+      port: 7007,
+      shutdownTimeout: 10_000,
+      shutdownQuietPeriod: 250,
+      logFormat: "pretty",
+    });
   });
 
   test("--flag value and --flag=value both set a flag", () => {
@@ -23,6 +29,7 @@ describe("parseCommandLine", () => {
       "--max-connections=3",
       "--idle-timeout=300ms",
       "--shutdown-timeout=2m",
+      "--shutdown-quiet-period=1s",
       "--log-format=json",
       "--quiet",
     ];
@@ -35,6 +42,7 @@ describe("parseCommandLine", () => {
       maxConnections: 3,
       idleTimeout: 300,
       shutdownTimeout: 120_000,
+      shutdownQuietPeriod: 1000,
       logFormat: "json",
       quiet: true,
     });

@@ -245,8 +245,12 @@ describe.concurrent.each(RUNTIMES)("tcp-echo on %s", (runtime) => {
     });
   });
 
-  test("SIGTERM lets 20 connections mid-transfer finish, refuses new ones, and exits 0", async () => {
-    const { process: server, port } = await startServer(runtime, ["--port", "0", "--quiet"]);
+  test("SIGTERM lets 20 connections mid-transfer finish, one pausing 500 ms, refuses new ones, and exits 0", async () => {
+    // A connection silent for --shutdown-quiet-period after the signal counts as idle and gets a
+    // FIN. At the default 250 ms, a client that stalls that long under load would be cut off;
+    // at 2 s, client 0's deliberate 500 ms pause below is not, and neither is a stalled one.
+    const args = ["--port", "0", "--quiet", "--shutdown-quiet-period", "2s"];
+    const { process: server, port } = await startServer(runtime, args);
     const chunk = 64 * 1024;
     const chunks = 64;
     const payloads = Array.from({ length: 20 }, () => randomBytes(chunk * chunks));
@@ -269,6 +273,7 @@ describe.concurrent.each(RUNTIMES)("tcp-echo on %s", (runtime) => {
           // A fast client waits here for the slowest: none may finish its transfer before the
           // signal, or fewer than 20 would be open (seen on a loaded machine).
           await allStarted;
+          if (i === 0) await new Promise((resolve) => setTimeout(resolve, 500));
         }
       }
       return client.finish();

@@ -62,7 +62,7 @@ describe.concurrent.each(RUNTIMES)("tcp-echo --udp on %s", (runtime) => {
   });
 
   test("a UDP port in use prints one line with the remedy, and the TCP side does not stay up", async () => {
-    const taken = await DatagramClient.open();
+    const taken = await DatagramClient.openWhereTcpIsFree();
     const port = taken.port;
     try {
       const result = await runToExit(runtime, ["--udp", "--port", String(port)]);

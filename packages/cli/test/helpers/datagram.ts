@@ -1,4 +1,5 @@
 import { createSocket, type Socket } from "node:dgram";
+import { createServer } from "node:net";
 import { withDeadline } from "./deadline.ts";
 
 /** A UDP client for the tests: sends datagrams and waits for the answers, with deadlines. */
@@ -15,14 +16,32 @@ export class DatagramClient {
     });
   }
 
-  /** A client bound to an ephemeral port on `host`'s family. */
-  static async open(host = "127.0.0.1"): Promise<DatagramClient> {
+  /** A client bound to `port` (default: an ephemeral one) on `host`'s family. */
+  static async open(host = "127.0.0.1", port = 0): Promise<DatagramClient> {
     const socket = createSocket(host.includes(":") ? "udp6" : "udp4");
     await new Promise<void>((resolve, reject) => {
       socket.once("error", reject);
-      socket.bind(0, host, () => resolve());
+      socket.bind(port, host, () => resolve());
     });
     return new DatagramClient(socket);
+  }
+
+  /**
+   * A client bound to a port below Linux's ephemeral range (32768 and up) whose TCP twin was free
+   * when it was bound: no port-0 bind or outgoing connection of a concurrent test can then take
+   * that TCP port, as one could take an ephemeral one.
+   */
+  static async openWhereTcpIsFree(host = "127.0.0.1"): Promise<DatagramClient> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const port = 20_000 + Math.floor(Math.random() * 12_000);
+      if (!(await tcpFree(port, host))) continue;
+      try {
+        return await DatagramClient.open(host, port);
+      } catch {
+        // UDP had it: try another.
+      }
+    }
+    throw new Error(`no port in 20000-31999 on ${host} free for both TCP and UDP after 50 tries`);
   }
 
   /** Sends one datagram to `port` on `host`. */
@@ -60,4 +79,13 @@ export class DatagramClient {
   close(): void {
     this.#socket.close();
   }
+}
+
+/** Whether a TCP listener can bind `port` on `host` now (it is closed again at once). */
+function tcpFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
 }
