@@ -213,8 +213,11 @@ export class SocketConnection<A extends SocketAddress = SocketAddress>
   readonly #socket: StreamSocket<A>;
   readonly #owner: ConnectionOwner<A>;
   #handler: ConnectionHandler<A> | undefined;
-  // Made on first use: an idle server holds one connection object per client, and most never
-  // write until they echo, nor need what SeldomState holds.
+  /** Bytes written while there was no queue: the runtime took each chunk whole at once. */
+  #written = 0;
+  // Made when the runtime first leaves part of a chunk unsent (or takes it later), or at a
+  // half-close or close: an idle server holds one connection object per client, and most of
+  // their echoes go straight out; nor do most need what SeldomState holds.
   #writes: WriteQueue | undefined;
   #seldom: SeldomState<A> | undefined;
 
@@ -252,7 +255,7 @@ export class SocketConnection<A extends SocketAddress = SocketAddress>
   }
 
   get bytesWritten(): number {
-    return this.#writes?.bytesAccepted ?? 0;
+    return this.#writes?.bytesAccepted ?? this.#written;
   }
 
   get unsentBytes(): number {
@@ -264,7 +267,7 @@ export class SocketConnection<A extends SocketAddress = SocketAddress>
   }
 
   get bytesSent(): number {
-    return this.#writes?.bytesSent ?? 0;
+    return this.#writes?.bytesSent ?? this.#written;
   }
 
   get closed(): Promise<Error | undefined> {
@@ -329,7 +332,16 @@ export class SocketConnection<A extends SocketAddress = SocketAddress>
     const flags = this.#flags;
     if ((flags & CLOSED) !== 0) return false;
     if ((flags & WRITABLE) === 0) throw stateError(`Cannot write to connection ${this.id}: its write side is closed`);
-    return (this.#writes ?? this.#writeQueue()).write(chunk);
+    const writes = this.#writes;
+    if (writes !== undefined) return writes.write(chunk);
+    // Nothing queued: the chunk goes straight to the runtime, and a queue is made only for
+    // what it does not take whole at once.
+    const taken = this.#socket.send(chunk);
+    if (taken === chunk.byteLength) {
+      this.#written += taken;
+      return true;
+    }
+    return this.#writeQueue().takeOver(chunk, taken);
   }
 
   drained(): Promise<void> {
@@ -459,7 +471,7 @@ export class SocketConnection<A extends SocketAddress = SocketAddress>
   }
 
   #writeQueue(): WriteQueue {
-    this.#writes = new WriteQueue(this.#socket, this.#owner.highWaterMark, this);
+    this.#writes = new WriteQueue(this.#socket, this.#owner.highWaterMark, this, this.#written);
     return this.#writes;
   }
 

@@ -3,7 +3,9 @@
  * the drain signal and "half-close or close once everything is sent" exist once. The adapter
  * gives one primitive, `send()`, which takes what the runtime takes now (Bun), takes all and
  * signals full with a promise (Node), or completes later (Deno); the queue offers one chunk at a
- * time, in order.
+ * time, in order. A connection with nothing queued offers a chunk to `send()` itself and makes
+ * its queue only when the runtime does not take that chunk whole at once (see `takeOver()`), so a
+ * connection whose echoes all go straight out never holds one.
  *
  * @module
  */
@@ -41,9 +43,9 @@ export interface WriteQueueOwner {
 /** Writes for one socket, in order, with a high-water mark. */
 export class WriteQueue {
   /** Bytes accepted by `write()` so far. */
-  bytesAccepted = 0;
+  bytesAccepted: number;
   /** Bytes the runtime has taken so far. */
-  bytesSent = 0;
+  bytesSent: number;
   readonly #socket: StreamSocket;
   readonly #highWaterMark: number;
   readonly #owner: WriteQueueOwner;
@@ -61,11 +63,14 @@ export class WriteQueue {
    * @param socket The adapter's socket.
    * @param highWaterMark Unsent bytes at which `write()` starts returning false.
    * @param owner Told when the unsent bytes fall below the mark after a false `write()`.
+   * @param sent Bytes the owner already sent without a queue, each chunk taken whole at once.
    */
-  constructor(socket: StreamSocket, highWaterMark: number, owner: WriteQueueOwner) {
+  constructor(socket: StreamSocket, highWaterMark: number, owner: WriteQueueOwner, sent = 0) {
     this.#socket = socket;
     this.#highWaterMark = highWaterMark;
     this.#owner = owner;
+    this.bytesAccepted = sent;
+    this.bytesSent = sent;
   }
 
   /** Bytes accepted and not yet taken by the runtime. */
@@ -85,9 +90,20 @@ export class WriteQueue {
     } else {
       this.#offer(chunk);
     }
-    if (this.bytesAccepted - this.bytesSent < this.#highWaterMark) return true;
-    this.#bits |= NEED_DRAIN;
-    return false;
+    return this.#belowMark();
+  }
+
+  /**
+   * Takes over from a send the owner made itself with nothing queued, which the runtime did not
+   * take whole at once.
+   * @param chunk The chunk the owner offered.
+   * @param taken What `send(chunk)` returned.
+   * @returns false when the unsent bytes reached the high-water mark, as from `write()`.
+   */
+  takeOver(chunk: Uint8Array, taken: number | Promise<number>): boolean {
+    this.bytesAccepted += chunk.byteLength;
+    this.#follow(chunk, taken);
+    return this.#belowMark();
   }
 
   /** The runtime can take more after a short send. */
@@ -120,10 +136,21 @@ export class WriteQueue {
     this.#current = undefined;
   }
 
-  #offer(first: Uint8Array): void {
+  #belowMark(): boolean {
+    if (this.bytesAccepted - this.bytesSent < this.#highWaterMark) return true;
+    this.#bits |= NEED_DRAIN;
+    return false;
+  }
+
+  #offer(chunk: Uint8Array): void {
+    this.#follow(chunk, this.#socket.send(chunk));
+  }
+
+  /** Goes on from one send's result, offering the waiting chunks while each is taken whole. */
+  #follow(first: Uint8Array, result: number | Promise<number>): void {
     let chunk: Uint8Array | undefined = first;
+    let taken = result;
     while (chunk !== undefined) {
-      const taken = this.#socket.send(chunk);
       if (typeof taken !== "number") {
         this.#current = chunk;
         this.#bits |= WAITING_PROMISE;
@@ -141,6 +168,7 @@ export class WriteQueue {
         return;
       }
       chunk = this.#waiting?.shift();
+      if (chunk !== undefined) taken = this.#socket.send(chunk);
     }
     this.#progressed();
     if (this.#after() !== OPEN) this.#finish();

@@ -30,6 +30,21 @@ describe("echo handler", () => {
     expect(socket.calls).toEqual(["pause", "resume"]);
   });
 
+  it("counts the bytes it echoes straight out, then those a short send leaves queued", async () => {
+    const { transport } = await echoServer();
+    const socket = transport.connect();
+    socket.receive("abc");
+    expect([socket.events.bytesAccepted, socket.events.bytesSent]).toEqual([3, 3]);
+    socket.room = 1;
+    socket.receive("def");
+    expect([socket.events.bytesAccepted, socket.events.bytesSent]).toEqual([6, 4]);
+    socket.room = Number.POSITIVE_INFINITY;
+    socket.receive("g");
+    socket.events.onWritable();
+    expect(socket.text()).toBe("abcdefg");
+    expect([socket.events.bytesAccepted, socket.events.bytesSent]).toEqual([7, 7]);
+  });
+
   it("closes after the peer's FIN, once, leaving the flush to the transport", async () => {
     const { transport, server } = await echoServer();
     const socket = transport.connect();

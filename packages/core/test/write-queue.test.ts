@@ -4,11 +4,11 @@ import { FakeSocket } from "./fake-transport.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
-function queue(highWaterMark = 4) {
+function queue(highWaterMark = 4, sent = 0) {
   const socket = new FakeSocket(50_000);
   let drains = 0;
   socket.events = { onClose() {} } as unknown as FakeSocket["events"];
-  const writes = new WriteQueue(socket, highWaterMark, { writesDrained: () => drains++ });
+  const writes = new WriteQueue(socket, highWaterMark, { writesDrained: () => drains++ }, sent);
   return { socket, writes, drains: () => drains };
 }
 
@@ -78,6 +78,42 @@ describe("the write queue", () => {
     closing.socket.settle();
     await Promise.resolve();
     expect(closing.socket.calls).toEqual(["close"]);
+  });
+
+  it("counts from the bytes its owner sent before it was made", () => {
+    const { writes } = queue(4, 10);
+    expect([writes.bytesAccepted, writes.bytesSent, writes.unsent]).toEqual([10, 10, 0]);
+    writes.write(bytes("ab"));
+    expect([writes.bytesAccepted, writes.bytesSent, writes.unsent]).toEqual([12, 12, 0]);
+  });
+
+  it("takes over a short send its owner made, and sends the rest when the runtime can take it", () => {
+    const { socket, writes, drains } = queue(4);
+    socket.room = 1;
+    const chunk = bytes("abcde");
+    expect(writes.takeOver(chunk, socket.send(chunk))).toBe(false);
+    expect(writes.write(bytes("f"))).toBe(false);
+    expect([writes.bytesAccepted, writes.bytesSent]).toEqual([6, 1]);
+    socket.room = Number.POSITIVE_INFINITY;
+    writes.writable();
+    expect(socket.text()).toBe("abcdef");
+    expect(writes.unsent).toBe(0);
+    expect(drains()).toBe(1);
+  });
+
+  it("takes over a send of its owner's that completes later", async () => {
+    const { socket, writes } = queue(100);
+    socket.async = true;
+    const chunk = bytes("one");
+    expect(writes.takeOver(chunk, socket.send(chunk))).toBe(true);
+    writes.write(bytes("two"));
+    expect(socket.pendingSends).toBe(1);
+    socket.settle();
+    await Promise.resolve();
+    socket.settle();
+    await Promise.resolve();
+    expect(socket.text()).toBe("onetwo");
+    expect(writes.unsent).toBe(0);
   });
 
   it("half-closes, then closes, only after every byte is sent", async () => {
