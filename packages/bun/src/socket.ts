@@ -53,6 +53,11 @@ export class BunSocket<A extends SocketAddress> implements StreamSocket<A> {
     return taken;
   }
 
+  get buffered(): number {
+    // Bun takes only what the kernel takes; the core keeps the rest.
+    return 0;
+  }
+
   sendSettled(): void {
     // Bun's sends never complete later, so the core never calls this.
   }

@@ -5,8 +5,8 @@ import type { SocketEvents, StreamSocket } from "@tcp-echo/core/transport";
 export interface Interceptors {
   /** Wraps the adapter's socket before the core sees it. */
   socket?(socket: StreamSocket<TcpAddress>): StreamSocket<TcpAddress>;
-  /** Wraps the core's events before the adapter calls them. */
-  events?(events: SocketEvents): SocketEvents;
+  /** Wraps the core's events before the adapter calls them; `socket` is the adapter's. */
+  events?(events: SocketEvents, socket: StreamSocket<TcpAddress>): SocketEvents;
 }
 
 /**
@@ -26,7 +26,7 @@ export function intercepting(inner: TcpTransport, interceptors: Interceptors): T
             acceptError: (error) => sink.acceptError(error),
             connection(socket) {
               const events = sink.connection(interceptors.socket?.(socket) ?? socket);
-              return interceptors.events?.(events) ?? events;
+              return interceptors.events?.(events, socket) ?? events;
             },
           }),
       };
@@ -49,6 +49,9 @@ export function forwardingSocket(
       return socket.remoteAddress;
     },
     send: overrides.send ?? ((chunk) => socket.send(chunk)),
+    get buffered() {
+      return socket.buffered;
+    },
     sendSettled: overrides.sendSettled ?? (() => socket.sendSettled()),
     pause: overrides.pause ?? (() => socket.pause()),
     resume: overrides.resume ?? (() => socket.resume()),

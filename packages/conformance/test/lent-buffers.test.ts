@@ -15,12 +15,13 @@ const HIGH_WATER_MARK = 1 << 20;
 function counting(inner: TcpTransport) {
   const log = { borrowed: 0, borrowedWhileUnsent: 0 };
   const counted = intercepting(inner, {
-    events: (events) =>
+    events: (events, socket) =>
       forwardingEvents(events, (chunk) => {
         const kept = events.onData(chunk);
         if (!kept) {
           log.borrowed++;
-          if (events.bytesSent < events.bytesAccepted) log.borrowedWhileUnsent++;
+          // Unsent: still in the core's queue, or in the runtime's own buffer (Node's).
+          if (events.bytesSent < events.bytesAccepted || socket.buffered > 0) log.borrowedWhileUnsent++;
         }
         return kept;
       }),

@@ -259,7 +259,7 @@ export class SocketConnection<A extends SocketAddress = SocketAddress>
   }
 
   get unsentBytes(): number {
-    return this.#writes?.unsent ?? 0;
+    return this.#writes?.unsent ?? this.#socket.buffered;
   }
 
   get bytesAccepted(): number {
@@ -335,9 +335,10 @@ export class SocketConnection<A extends SocketAddress = SocketAddress>
     const writes = this.#writes;
     if (writes !== undefined) return writes.write(chunk);
     // Nothing queued: the chunk goes straight to the runtime, and a queue is made only for
-    // what it does not take whole at once.
-    const taken = this.#socket.send(chunk);
-    if (taken === chunk.byteLength) {
+    // what it does not take whole at once, or once the runtime's own buffer is full.
+    const socket = this.#socket;
+    const taken = socket.send(chunk);
+    if (taken === chunk.byteLength && socket.buffered < this.#owner.highWaterMark) {
       this.#written += taken;
       return true;
     }
@@ -345,7 +346,7 @@ export class SocketConnection<A extends SocketAddress = SocketAddress>
   }
 
   drained(): Promise<void> {
-    if (this.isClosed || (this.#writes?.unsent ?? 0) < this.#owner.highWaterMark) return Promise.resolve();
+    if (this.isClosed || this.unsentBytes < this.#owner.highWaterMark) return Promise.resolve();
     const seldom = this.#seldomState();
     return new Promise((resolve) => {
       if (seldom.drainWaiters === undefined) seldom.drainWaiters = [resolve];

@@ -1,9 +1,9 @@
 /**
  * The one write queue: every adapter's sockets are written through it, so the high-water mark,
  * the drain signal and "half-close or close once everything is sent" exist once. The adapter
- * gives one primitive, `send()`, which takes what the runtime takes now (Bun), takes all and
- * signals full with a promise (Node), or completes later (Deno); the queue offers one chunk at a
- * time, in order. A connection with nothing queued offers a chunk to `send()` itself and makes
+ * gives one primitive, `send()`, which takes what the runtime takes now (Bun), takes all into
+ * a buffer it reports as `buffered` (Node), or completes later (Deno); the queue offers one
+ * chunk at a time, in order, and counts the runtime's buffer as unsent. A connection with nothing queued offers a chunk to `send()` itself and makes
  * its queue only when the runtime does not take that chunk whole at once (see `takeOver()`), so a
  * connection whose echoes all go straight out never holds one.
  *
@@ -49,7 +49,7 @@ export class WriteQueue {
   readonly #socket: StreamSocket;
   readonly #highWaterMark: number;
   readonly #owner: WriteQueueOwner;
-  // Made on the first send that completes later (Deno; Node when full): Bun never needs them,
+  // Made on the first send that completes later (Deno): Node and Bun never need them,
   // and an idle server holds one queue per connection.
   #onSettled: ((taken: number) => void) | undefined;
   #onFailed: ((error: unknown) => void) | undefined;
@@ -73,9 +73,9 @@ export class WriteQueue {
     this.bytesSent = sent;
   }
 
-  /** Bytes accepted and not yet taken by the runtime. */
+  /** Bytes accepted and not yet handed to the kernel: not taken by the runtime, or held in its buffer. */
   get unsent(): number {
-    return this.bytesAccepted - this.bytesSent;
+    return this.bytesAccepted - this.bytesSent + this.#socket.buffered;
   }
 
   /**
@@ -106,9 +106,12 @@ export class WriteQueue {
     return this.#belowMark();
   }
 
-  /** The runtime can take more after a short send. */
+  /** The runtime can take more: after a short send, or its own buffer emptied. */
   writable(): void {
-    if ((this.#bits & WAITING) !== WAITING_WRITABLE) return;
+    if ((this.#bits & WAITING) !== WAITING_WRITABLE) {
+      this.#progressed();
+      return;
+    }
     const chunk = this.#current as Uint8Array;
     this.#current = undefined;
     this.#bits &= ~WAITING;
@@ -137,7 +140,7 @@ export class WriteQueue {
   }
 
   #belowMark(): boolean {
-    if (this.bytesAccepted - this.bytesSent < this.#highWaterMark) return true;
+    if (this.unsent < this.#highWaterMark) return true;
     this.#bits |= NEED_DRAIN;
     return false;
   }
@@ -197,7 +200,7 @@ export class WriteQueue {
   }
 
   #progressed(): void {
-    if ((this.#bits & NEED_DRAIN) !== 0 && this.bytesAccepted - this.bytesSent < this.#highWaterMark) {
+    if ((this.#bits & NEED_DRAIN) !== 0 && this.unsent < this.#highWaterMark) {
       this.#bits &= ~NEED_DRAIN;
       this.#owner.writesDrained();
     }

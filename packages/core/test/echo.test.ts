@@ -30,6 +30,25 @@ describe("echo handler", () => {
     expect(socket.calls).toEqual(["pause", "resume"]);
   });
 
+  it("pauses while the runtime's own buffer is at the mark, writing on into it, and resumes when it empties", async () => {
+    const { transport } = await echoServer(4);
+    const socket = transport.connect();
+    socket.receive("abc");
+    expect(socket.paused).toBe(false);
+    // Node's shape: every byte taken, held in the runtime's buffer until the kernel has it.
+    socket.buffered = 4;
+    socket.receive("de");
+    expect(socket.paused).toBe(true);
+    expect(socket.events.bytesSent).toBe(5);
+    // What was read already still goes to the runtime at once, not held back until it drains.
+    socket.receive("f");
+    expect(socket.text()).toBe("abcdef");
+    socket.buffered = 0;
+    socket.events.onWritable();
+    expect(socket.paused).toBe(false);
+    expect(socket.calls).toEqual(["pause", "resume"]);
+  });
+
   it("counts the bytes it echoes straight out, then those a short send leaves queued", async () => {
     const { transport } = await echoServer();
     const socket = transport.connect();

@@ -16,6 +16,8 @@ export class FakeSocket implements StreamSocket<TcpAddress> {
   readonly sent: Uint8Array[] = [];
   /** Bytes the kernel takes before the test makes room again; Infinity takes everything, 0 nothing (full). */
   room = Number.POSITIVE_INFINITY;
+  /** Bytes the runtime holds in a buffer of its own after taking them (Node's shape); the test sets it. */
+  buffered = 0;
   /** Sends complete later, when the test calls `settle()` (Deno's shape). */
   async = false;
   readonly #pending: { chunk: Uint8Array; resolve(n: number): void; reject(error: unknown): void }[] = [];

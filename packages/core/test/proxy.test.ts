@@ -547,6 +547,7 @@ describe("proxyProtocol over a unix socket", () => {
       localAddress: local,
       remoteAddress: unix,
       send: (chunk) => chunk.byteLength,
+      buffered: 0,
       sendSettled() {},
       pause() {},
       resume() {},

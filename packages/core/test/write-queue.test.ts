@@ -80,6 +80,20 @@ describe("the write queue", () => {
     expect(closing.socket.calls).toEqual(["close"]);
   });
 
+  it("counts the runtime's own buffer as unsent, and drains when the runtime says it emptied", () => {
+    const { socket, writes, drains } = queue(4);
+    socket.buffered = 3;
+    expect(writes.write(bytes("ab"))).toBe(true);
+    socket.buffered = 5;
+    expect(writes.write(bytes("cd"))).toBe(false);
+    expect([writes.bytesSent, writes.unsent]).toEqual([4, 5]);
+    writes.writable();
+    expect(drains()).toBe(0);
+    socket.buffered = 0;
+    writes.writable();
+    expect([writes.unsent, drains()]).toEqual([0, 1]);
+  });
+
   it("counts from the bytes its owner sent before it was made", () => {
     const { writes } = queue(4, 10);
     expect([writes.bytesAccepted, writes.bytesSent, writes.unsent]).toEqual([10, 10, 0]);

@@ -54,6 +54,11 @@ export class DenoSocket<A extends SocketAddress> implements StreamSocket<A> {
     return this.#conn.write(chunk);
   }
 
+  get buffered(): number {
+    // A write completes later and counts as unsent until then; Deno holds no buffer beyond it.
+    return 0;
+  }
+
   sendSettled(): void {
     this.#read();
   }

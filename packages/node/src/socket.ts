@@ -4,11 +4,13 @@ import type { SocketEvents, StreamSocket } from "@tcp-echo/core/transport";
 
 const EVENTS = Symbol("tcp-echo events");
 const FAILURE = Symbol("tcp-echo failure");
+const DRAIN_WIRED = Symbol("tcp-echo drain wired");
 
 /** A `net.Socket` carrying its core events, so one set of listener functions serves every socket. */
 interface Wired extends Socket {
   [EVENTS]: SocketEvents;
   [FAILURE]?: Error;
+  [DRAIN_WIRED]?: true;
 }
 
 // Node calls a listener with the socket as `this`: no closure per socket and event.
@@ -20,6 +22,9 @@ function onEnd(this: Wired): void {
 }
 function onError(this: Wired, error: Error): void {
   this[FAILURE] = error;
+}
+function onDrain(this: Wired): void {
+  this[EVENTS].onWritable();
 }
 function onClose(this: Wired): void {
   this[EVENTS].onClose(this[FAILURE]);
@@ -58,13 +63,24 @@ export class NodeSocket<A extends SocketAddress> implements StreamSocket<A> {
     return this.#addresses.remote(this.#socket);
   }
 
-  // Node takes every chunk into its own buffer; false from write() means that buffer is full,
-  // so the core waits for Node's drain before offering the next one.
-  send(chunk: Uint8Array): number | Promise<number> {
-    const socket = this.#socket;
+  // Node takes every chunk into its own buffer, which `buffered` reports; false from write()
+  // means that buffer is past the high-water mark, and Node's drain (the buffer emptied) tells
+  // the core. Chunks written while it is full join Node's buffer, which Node flushes as soon as
+  // the write in progress completes: holding them back until drain would leave the socket idle
+  // between the two (TLS's tail latency doubled). The drain listener is added on the first
+  // false, so a connection that never fills holds none.
+  send(chunk: Uint8Array): number {
+    const socket = this.#socket as Wired;
     if (socket.destroyed) return -1;
-    if (socket.write(chunk)) return chunk.byteLength;
-    return new Promise((resolve) => socket.once("drain", () => resolve(chunk.byteLength)));
+    if (!socket.write(chunk) && socket[DRAIN_WIRED] === undefined) {
+      socket[DRAIN_WIRED] = true;
+      socket.on("drain", onDrain);
+    }
+    return chunk.byteLength;
+  }
+
+  get buffered(): number {
+    return this.#socket.writableLength;
   }
 
   sendSettled(): void {

@@ -59,7 +59,7 @@ const OPTIONS: readonly (keyof ProxyProtocolOptions)[] = ["timeout", "maxHeaderB
  * const real: TcpAddress = { transport: "tcp", hostname: "127.0.0.1", port: 40000, family: "IPv4" };
  * const socket: StreamSocket<TcpAddress> = {
  *   localAddress: real, remoteAddress: real,
- *   send: (chunk) => chunk.length, sendSettled() {}, pause() {}, resume() {}, closeWrite() {}, close() {}, reset() {},
+ *   send: (chunk) => chunk.length, buffered: 0, sendSettled() {}, pause() {}, resume() {}, closeWrite() {}, close() {}, reset() {},
  * };
  * let accept: AcceptSink<TcpAddress> | undefined;
  * const inner: StreamTransport<object, TcpAddress> = {
@@ -251,6 +251,10 @@ class ProxiedSocket<A extends TcpAddress | UnixAddress> implements SocketEvents,
 
   send(chunk: Uint8Array): number | Promise<number> {
     return this.#socket.send(chunk);
+  }
+
+  get buffered(): number {
+    return this.#socket.buffered;
   }
 
   sendSettled(): void {

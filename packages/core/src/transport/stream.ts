@@ -50,7 +50,10 @@ export interface SocketEvents {
   onData(chunk: Uint8Array): boolean;
   /** The peer sent FIN: no more data will arrive. Writing is still allowed. */
   onEnd(): void;
-  /** After a `send()` that took fewer bytes than offered, the runtime can take more now. */
+  /**
+   * The runtime can take more now: after a `send()` that took fewer bytes than offered, or once
+   * the runtime's own buffer (`StreamSocket.buffered`) has emptied after it reported full.
+   */
   onWritable(): void;
   /** The socket is closed in both directions; called once. `error` when it failed. */
   onClose(error?: Error): void;
@@ -77,10 +80,20 @@ export interface StreamSocket<A extends SocketAddress = SocketAddress> {
   /**
    * Offer `chunk` to the runtime.
    * @returns How many bytes it took now; fewer than offered means the runtime is full, and
-   * the adapter calls `onWritable()` once it can take more. Or a promise of how many it took,
-   * for runtimes whose writes complete later; the core waits for it. -1 once the socket is closed.
+   * the adapter calls `onWritable()` once it can take more. A runtime that takes every byte
+   * into a buffer of its own (Node's streams) returns them all and reports that buffer in
+   * `buffered`. Or a promise of how many it took, for runtimes whose writes complete later; the
+   * core waits for it. -1 once the socket is closed.
    */
   send(chunk: Uint8Array): number | Promise<number>;
+  /**
+   * Bytes the runtime has taken from `send()` and holds in a buffer of its own, not yet handed
+   * to the kernel (Node's `writableLength`). The core counts them as unsent: at its high-water
+   * mark `write()` returns false, and the adapter calls `onWritable()` once the runtime has
+   * emptied that buffer (Node's `drain`). 0 where the runtime takes only what the kernel takes
+   * (Bun) or its sends complete later (Deno).
+   */
+  readonly buffered: number;
   /**
    * A promise from `send()` settled and the core has counted its bytes (`bytesSent` is current,
    * and anything queued behind it is offered). An adapter that reads again only once its writes
