@@ -63,8 +63,8 @@ export class NodeSocket<A extends SocketAddress> implements StreamSocket<A> {
     return this.#addresses.remote(this.#socket);
   }
 
-  // Node takes every chunk into its own buffer, which `buffered` reports; false from write()
-  // means that buffer is past the high-water mark, and Node's drain (the buffer emptied) tells
+  // Node takes every chunk into its own buffer; false from write() means that buffer is past
+  // Node's mark, `buffered` reports it from then on, and Node's drain (the buffer emptied) tells
   // the core. Chunks written while it is full join Node's buffer, which Node flushes as soon as
   // the write in progress completes: holding them back until drain would leave the socket idle
   // between the two (TLS's tail latency doubled). The drain listener is added on the first
@@ -80,7 +80,10 @@ export class NodeSocket<A extends SocketAddress> implements StreamSocket<A> {
   }
 
   get buffered(): number {
-    return this.#socket.writableLength;
+    // Only while Node owes a drain: a TLS socket's mark is Node's 16 KiB whatever the core's is,
+    // and a core waiting on bytes below Node's mark would wait for a drain that never comes.
+    const socket = this.#socket;
+    return socket.writableNeedDrain ? socket.writableLength : 0;
   }
 
   sendSettled(): void {

@@ -88,10 +88,13 @@ export interface StreamSocket<A extends SocketAddress = SocketAddress> {
   send(chunk: Uint8Array): number | Promise<number>;
   /**
    * Bytes the runtime has taken from `send()` and holds in a buffer of its own, not yet handed
-   * to the kernel (Node's `writableLength`). The core counts them as unsent: at its high-water
-   * mark `write()` returns false, and the adapter calls `onWritable()` once the runtime has
-   * emptied that buffer (Node's `drain`). 0 where the runtime takes only what the kernel takes
-   * (Bun) or its sends complete later (Deno).
+   * to the kernel, while that buffer is past the runtime's own mark; 0 otherwise (Node:
+   * `writableLength` once `write()` returned false, until `drain`). The core counts them as
+   * unsent: at its high-water mark `write()` returns false, and the adapter calls `onWritable()`
+   * once the runtime has emptied that buffer. Reported only past the runtime's mark, so that the
+   * runtime owes that signal whenever the core sees them, whatever the two marks are (Node's TLS
+   * sockets keep a 16 KiB mark of their own). 0 where the runtime takes only what the kernel
+   * takes (Bun) or its sends complete later (Deno).
    */
   readonly buffered: number;
   /**
