@@ -1,4 +1,18 @@
 const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * The longest timer every runtime keeps: 2^31 - 1 ms, about 24.8 days (596 h). Node.js and Bun
+ * run a longer one after 1 ms and Deno at once, so a longer duration would mean "now".
+ */
+export const MAX_DURATION_MS = 2_147_483_647;
+
+/** A duration longer than {@link MAX_DURATION_MS}: the flag's one-line error says so. */
+export class DurationTooLongError extends RangeError {
+  override readonly name = "DurationTooLongError";
+}
+
+/** What a flag's error says of a duration over {@link MAX_DURATION_MS}. */
+export const TOO_LONG = "at most 596h, the longest timer the runtimes keep";
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
 
 /**
@@ -7,6 +21,7 @@ const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
  *
  * @param text The duration as typed.
  * @returns Whole milliseconds, rounded to the nearest.
+ * @throws {DurationTooLongError} Over {@link MAX_DURATION_MS}.
  * @throws {RangeError} For anything else: a negative number, an unknown unit, an empty string.
  */
 export function parseDuration(text: string): number {
@@ -16,7 +31,9 @@ export function parseDuration(text: string): number {
   }
   const [, amount = "", unit = "s"] = match;
   const ms = Math.round(Number(amount) * (UNITS[unit] ?? 1000));
-  if (!Number.isSafeInteger(ms)) throw new RangeError(`Cannot parse duration ${JSON.stringify(text)}: too long`);
+  if (!Number.isSafeInteger(ms) || ms > MAX_DURATION_MS) {
+    throw new DurationTooLongError(`Cannot parse duration ${JSON.stringify(text)}: ${TOO_LONG}`);
+  }
   return ms;
 }
 

@@ -1,4 +1,4 @@
-import { parseDuration } from "./duration.ts";
+import { DurationTooLongError, parseDuration, TOO_LONG } from "./duration.ts";
 import { UsageError } from "./usage-error.ts";
 
 /** What `--proxy-protocol` asks for: a PROXY header (v1 or v2) first on every stream connection. */
@@ -50,8 +50,9 @@ function timeout(value: string | undefined): number | undefined {
   let milliseconds = Number.NaN;
   try {
     milliseconds = parseDuration(value);
-  } catch {
-    // Reported below.
+  } catch (error) {
+    if (error instanceof DurationTooLongError) throw new UsageError(`invalid --proxy-timeout '${value}': ${TOO_LONG}`);
+    // Anything else is reported below.
   }
   if (milliseconds > 0) return milliseconds;
   throw new UsageError(`invalid --proxy-timeout '${value}': expected a duration above 0 such as 500ms, 5s or 1m`);

@@ -105,6 +105,10 @@ describe("parseCommandLine", () => {
     [["--quiet=yes"], "option '--quiet' takes no value"],
     [["--idle-timeout", "5x"], "invalid --idle-timeout '5x': expected a duration such as 500ms, 30s, 2m or 1h"],
     [["--shutdown-timeout=-1s"], "invalid --shutdown-timeout '-1s': expected a duration such as 500ms, 30s, 2m or 1h"],
+    [
+      ["--shutdown-quiet-period=1000h"],
+      "invalid --shutdown-quiet-period '1000h': at most 596h, the longest timer the runtimes keep",
+    ],
     [["--max-connections", "0"], "invalid --max-connections '0': expected a whole number of 1 or more"],
     [["--backlog", "many"], "invalid --backlog 'many': expected a whole number of 0 or more"],
     [["--log-format", "xml"], "invalid --log-format 'xml': expected pretty or json"],

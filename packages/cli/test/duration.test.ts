@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { formatDuration, parseDuration } from "../src/duration.ts";
+import { DurationTooLongError, formatDuration, parseDuration } from "../src/duration.ts";
 
 describe("parseDuration", () => {
   test.each([
@@ -13,6 +13,14 @@ describe("parseDuration", () => {
     ["0ms", 0],
   ])("reads %s as %i ms", (text, ms) => {
     expect(parseDuration(text)).toBe(ms);
+  });
+
+  test("takes 596h, the longest timer the runtimes keep, and refuses longer with DurationTooLongError", () => {
+    expect(parseDuration("2147483647ms")).toBe(2_147_483_647);
+    expect(() => parseDuration("2147483648ms")).toThrow(DurationTooLongError);
+    expect(() => parseDuration("597h")).toThrow(
+      'Cannot parse duration "597h": at most 596h, the longest timer the runtimes keep',
+    );
   });
 
   test.each(["", "abc", "5x", "-1", "-1s", "1 h", "s", "1e3", "1.s", "Infinity", "1ms2"])(

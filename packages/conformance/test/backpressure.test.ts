@@ -1,7 +1,7 @@
 import { transport } from "tcp-echo:binding";
 import { serve, type TcpTransport } from "@tcp-echo/core";
 import { describe, expect, it } from "vitest";
-import { backpressureCase, EchoClient, streamChunks, withDeadline } from "../src/index.ts";
+import { backpressureCase, EchoClient, patternBytes, streamChunks, withDeadline } from "../src/index.ts";
 import { Fixture, residentBytes } from "./fixture.ts";
 import { forwardingEvents, forwardingSocket, intercepting } from "./intercept.ts";
 
@@ -73,6 +73,47 @@ describe("backpressure", () => {
       await fixture.stop();
     }
   }, 90_000);
+
+  it("a handler that half-closes while the write side is full still hears the drain once it is sent", async () => {
+    // More than the kernel's buffers hold while the client does not read: the write side is full.
+    const payload = patternBytes(64 * MiB, 3);
+    let wrote: (outcome: { accepted: boolean; drained: Promise<void>; onDrain: Promise<void> }) => void = () => {};
+    const written = new Promise<{ accepted: boolean; drained: Promise<void>; onDrain: Promise<void> }>((resolve) => {
+      wrote = resolve;
+    });
+    let heardDrain: () => void = () => {};
+    const onDrain = new Promise<void>((resolve) => {
+      heardDrain = resolve;
+    });
+    await using server = await serve(transport, {
+      host: "127.0.0.1",
+      port: 0,
+      highWaterMark: 64 * 1024,
+      handler: {
+        onData(connection) {
+          if (connection.bytesWritten > 0) return;
+          const accepted = connection.write(payload);
+          connection.closeWrite();
+          wrote({ accepted, drained: connection.drained(), onDrain });
+        },
+        onDrain: () => heardDrain(),
+      },
+    });
+    const client = await EchoClient.connect({ host: "127.0.0.1", port: server.address.port }, { keep: false });
+    try {
+      client.pauseReading();
+      await client.write(new Uint8Array([1]));
+      const outcome = await withDeadline(written, 5000, "the handler's write");
+      expect(outcome.accepted).toBe(false);
+      client.resumeReading();
+      await client.untilEnd(30_000);
+      expect(client.received).toBe(64 * MiB);
+      await withDeadline(outcome.drained, 5000, "drained() to resolve after the half-close's bytes were sent");
+      await withDeadline(outcome.onDrain, 5000, "onDrain after the half-close's bytes were sent");
+    } finally {
+      client.destroy();
+    }
+  }, 60_000);
 
   it("pauses reading while the write side is full, and reads (almost) nothing until it drains", async () => {
     const { spy, log } = spying(transport);

@@ -188,8 +188,8 @@ describe("TLS versions", () => {
 
 describe("TLS backpressure", () => {
   it("a high-water mark below the runtime's own TLS write buffer still drains: 64 round trips of 8,000 bytes", async () => {
-    // Node.js keeps a TLS socket's own 16 KiB write buffer whatever highWaterMark the server
-    // asks for, so an 8,000-byte echo fills the core's 1 KiB mark but not Node's: the core must
+    // Node.js keeps a TLS socket's own write buffer mark (16 KiB on Node 20) whatever
+    // highWaterMark the server asks for, so an 8,000-byte echo fills the core's 1 KiB mark but not Node's: the core must
     // not wait for a drain that Node never owes it. Each round waits for its echo, so nothing
     // else arriving could wake a paused connection.
     await using server = await serve(tls({ cert: certs.certPem, key: certs.keyPem }), {

@@ -94,7 +94,10 @@ export interface Connection<A extends SocketAddress = SocketAddress> extends Asy
   readonly bytesRead: number;
   /** Bytes accepted by `write()` so far. */
   readonly bytesWritten: number;
-  /** Bytes accepted by `write()` and not yet taken by the runtime. */
+  /**
+   * Bytes accepted by `write()` and not yet taken by the runtime, plus those it holds in a
+   * buffer of its own while that buffer is past its mark (Node's, once `write()` there returned false).
+   */
   readonly unsentBytes: number;
   /** When the connection was accepted, in milliseconds since the epoch. */
   readonly openedAt: number;
@@ -215,8 +218,8 @@ export class SocketConnection<A extends SocketAddress = SocketAddress>
   #handler: ConnectionHandler<A> | undefined;
   /** Bytes written while there was no queue: the runtime took each chunk whole at once. */
   #written = 0;
-  // Made when the runtime first leaves part of a chunk unsent (or takes it later), or at a
-  // half-close or close: an idle server holds one connection object per client, and most of
+  // Made when the runtime first leaves part of a chunk unsent (or takes it later, or its own
+  // buffer reaches the mark), or at a half-close or close: an idle server holds one connection object per client, and most of
   // their echoes go straight out; nor do most need what SeldomState holds.
   #writes: WriteQueue | undefined;
   #seldom: SeldomState<A> | undefined;

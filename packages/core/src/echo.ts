@@ -10,7 +10,8 @@ import type { ConnectionHandler } from "./connection.ts";
 /**
  * The RFC 862 echo handler. Backpressure: when the peer reads slower than it writes, the write
  * queue fills, `write()` returns false, and reading pauses until it drains; the peer's own sends
- * then block on TCP flow control, so memory stays bounded by the high-water mark.
+ * then block on TCP flow control, so memory stays bounded by the high-water mark (or the
+ * runtime's own write buffer, where that is larger).
  *
  * It borrows each chunk: it writes it back at once and keeps nothing, so an adapter may read
  * into the same memory again once those bytes are sent.

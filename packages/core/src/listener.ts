@@ -37,7 +37,11 @@ export interface ListenOptions<A extends SocketAddress = SocketAddress> {
    * it is given.
    */
   readonly backlog?: number;
-  /** Unsent bytes per connection before `write()` returns false. Default 64 KiB. */
+  /**
+   * Unsent bytes per connection before `write()` returns false. Default 64 KiB. Where the
+   * runtime keeps a larger write buffer of its own (Node.js's TLS sockets: 16 KiB on Node 20),
+   * backpressure starts at that one.
+   */
   readonly highWaterMark?: number;
   /**
    * Receive each connection here, synchronously, instead of through `accept()`: the fast path

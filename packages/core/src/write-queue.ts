@@ -1,11 +1,13 @@
 /**
- * The one write queue: every adapter's sockets are written through it, so the high-water mark,
- * the drain signal and "half-close or close once everything is sent" exist once. The adapter
- * gives one primitive, `send()`, which takes what the runtime takes now (Bun), takes all into
- * a buffer it reports as `buffered` (Node), or completes later (Deno); the queue offers one
- * chunk at a time, in order, and counts the runtime's buffer as unsent. A connection with nothing queued offers a chunk to `send()` itself and makes
- * its queue only when the runtime does not take that chunk whole at once (see `takeOver()`), so a
- * connection whose echoes all go straight out never holds one.
+ * The one write queue: the high-water mark, the drain signal and "half-close or close once
+ * everything is sent" exist once, here, for every adapter. The adapter gives one primitive,
+ * `send()`, which takes what the runtime takes now (Bun), takes all into a buffer of its own
+ * that it reports as `buffered` while past the runtime's mark (Node), or completes later
+ * (Deno); the queue offers one chunk at a time, in order, and counts that buffer as unsent.
+ * A connection with nothing queued offers a chunk to `send()` itself and makes its queue only
+ * when the runtime does not take that chunk whole at once, or its buffer reaches the mark (see
+ * `takeOver()`), and at a half-close or close: a connection whose echoes all go straight out
+ * never holds one.
  *
  * @module
  */

@@ -80,7 +80,7 @@ export class NodeSocket<A extends SocketAddress> implements StreamSocket<A> {
   }
 
   get buffered(): number {
-    // Only while Node owes a drain: a TLS socket's mark is Node's 16 KiB whatever the core's is,
+    // Only while Node owes a drain: a TLS socket's mark is Node's own (16 KiB on Node 20) whatever the core's is,
     // and a core waiting on bytes below Node's mark would wait for a drain that never comes.
     const socket = this.#socket;
     return socket.writableNeedDrain ? socket.writableLength : 0;
@@ -99,7 +99,11 @@ export class NodeSocket<A extends SocketAddress> implements StreamSocket<A> {
   }
 
   closeWrite(): void {
-    this.#socket.end();
+    const socket = this.#socket as Wired;
+    // Node emits no drain on a stream that is ending: while one is owed, the buffer's flush
+    // (finish, after which `buffered` is 0) tells the core instead.
+    if (socket.writableNeedDrain) socket.once("finish", onDrain);
+    socket.end();
   }
 
   close(): void {

@@ -1,4 +1,5 @@
 import { createSocket, type Socket } from "node:dgram";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { withDeadline } from "./deadline.ts";
 
@@ -27,13 +28,15 @@ export class DatagramClient {
   }
 
   /**
-   * A client bound to a port below Linux's ephemeral range (32768 and up) whose TCP twin was free
-   * when it was bound: no port-0 bind or outgoing connection of a concurrent test can then take
-   * that TCP port, as one could take an ephemeral one.
+   * A client bound to a port below the system's ephemeral range whose TCP twin was free when it
+   * was bound: no port-0 bind or outgoing connection of a concurrent test can then take that
+   * TCP port, as one could take an ephemeral one.
    */
   static async openWhereTcpIsFree(host = "127.0.0.1"): Promise<DatagramClient> {
+    const below = ephemeralLow();
+    const lowest = Math.max(1024, below - 12_000);
     for (let attempt = 0; attempt < 50; attempt++) {
-      const port = 20_000 + Math.floor(Math.random() * 12_000);
+      const port = lowest + Math.floor(Math.random() * (below - lowest));
       if (!(await tcpFree(port, host))) continue;
       try {
         return await DatagramClient.open(host, port);
@@ -41,7 +44,7 @@ export class DatagramClient {
         // UDP had it: try another.
       }
     }
-    throw new Error(`no port in 20000-31999 on ${host} free for both TCP and UDP after 50 tries`);
+    throw new Error(`no port in ${lowest}-${below - 1} on ${host} free for both TCP and UDP after 50 tries`);
   }
 
   /** Sends one datagram to `port` on `host`. */
@@ -88,4 +91,15 @@ function tcpFree(port: number, host: string): Promise<boolean> {
     server.once("error", () => resolve(false));
     server.listen(port, host, () => server.close(() => resolve(true)));
   });
+}
+
+/** The low end of the ephemeral port range: Linux's setting, or its default 32768 elsewhere. */
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    if (Number.isInteger(low) && low > 2048) return low;
+  } catch {
+    // Not Linux: its default.
+  }
+  return 32_768;
 }

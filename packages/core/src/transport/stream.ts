@@ -27,7 +27,9 @@ export interface ListenSettings {
   readonly backlog: number;
   /**
    * The core's high-water mark per connection. A runtime that buffers writes itself (Node's
-   * streams) may size that buffer alike; the core's queue applies the mark either way.
+   * streams) may size that buffer alike. The core applies the mark to its own queue and to what
+   * the socket reports as `buffered`, so where the runtime keeps a larger mark of its own
+   * (Node's TLS sockets: 16 KiB on Node 20), backpressure starts at the larger of the two.
    */
   readonly highWaterMark: number;
 }
@@ -93,7 +95,7 @@ export interface StreamSocket<A extends SocketAddress = SocketAddress> {
    * unsent: at its high-water mark `write()` returns false, and the adapter calls `onWritable()`
    * once the runtime has emptied that buffer. Reported only past the runtime's mark, so that the
    * runtime owes that signal whenever the core sees them, whatever the two marks are (Node's TLS
-   * sockets keep a 16 KiB mark of their own). 0 where the runtime takes only what the kernel
+   * sockets keep a mark of their own: 16 KiB on Node 20). 0 where the runtime takes only what the kernel
    * takes (Bun) or its sends complete later (Deno).
    */
   readonly buffered: number;
