@@ -304,19 +304,18 @@ describe.concurrent.each(RUNTIMES)("tcp-echo on %s", (runtime) => {
     client.destroy();
   });
 
-  test("Ctrl-C with an idle client connected closes it with a FIN and exits 0 within a second", async () => {
-    const { process: server, port } = await startServer(runtime, ["--port", "0"]);
+  test("Ctrl-C with an idle client connected closes it with a FIN and exits 0, not waiting for --shutdown-timeout", async () => {
+    // With a minute of --shutdown-timeout, an exit within the 5 s below can only come from the
+    // idle close (the last line says which); how soon is the benchmarks' business, not a test's.
+    const { process: server, port } = await startServer(runtime, ["--port", "0", "--shutdown-timeout", "1m"]);
     const client = await Client.open(port);
     client.send("ping");
     await client.waitForBytes(4);
-    const started = performance.now();
     server.signal("SIGINT");
     expect(await server.waitForExit(5000)).toEqual({ code: 0, signal: null });
-    const elapsed = performance.now() - started;
     await withDeadline(client.ended, 1000, "the idle connection to be closed");
     expect(client.received.toString()).toBe("ping");
     expect(server.lines.at(-1)).toBe("tcp-echo stopped: 1 idle closed, 0 finished, 0 reset");
-    expect(elapsed, "milliseconds from SIGINT to exit").toBeLessThan(1000);
   });
 
   test.each([
