@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { isIPv4, isIPv6 } from "@tcp-echo/core";
-import { DurationTooLongError, parseDuration, TOO_LONG } from "./duration.ts";
+import { parseDurationFlag } from "./duration.ts";
 import { nameVariables, readEnvFlags } from "./env-flags.ts";
 import { checkGreeting } from "./greeting.ts";
 import { type ProxyChoice, proxyChoice } from "./proxy-args.ts";
@@ -364,12 +364,7 @@ function wholeNumber(value: string | undefined, flag: string, min: number): numb
 
 function duration(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
-  try {
-    return parseDuration(value);
-  } catch (error) {
-    if (error instanceof DurationTooLongError) throw new UsageError(`invalid ${flag} '${value}': ${TOO_LONG}`);
-    throw new UsageError(`invalid ${flag} '${value}': expected a duration such as 500ms, 30s, 2m or 1h`);
-  }
+  return parseDurationFlag(value, flag, "expected a duration such as 500ms, 30s, 2m or 1h");
 }
 
 function logFormat(value: string | undefined): LogFormat | undefined {

@@ -1,3 +1,5 @@
+import { UsageError } from "./usage-error.ts";
+
 const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /**
@@ -11,8 +13,7 @@ export class DurationTooLongError extends RangeError {
   override readonly name = "DurationTooLongError";
 }
 
-/** What a flag's error says of a duration over {@link MAX_DURATION_MS}. */
-export const TOO_LONG = "at most 596h, the longest timer the runtimes keep";
+const TOO_LONG = "at most 596h, the longest timer the runtimes keep";
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
 
 /**
@@ -35,6 +36,24 @@ export function parseDuration(text: string): number {
     throw new DurationTooLongError(`Cannot parse duration ${JSON.stringify(text)}: ${TOO_LONG}`);
   }
   return ms;
+}
+
+/**
+ * Parses a duration flag's value, for the flags' one-line errors.
+ *
+ * @param value The value as typed.
+ * @param flag The flag (or variable) it came from, as the error names it: `--idle-timeout`.
+ * @param expected What the error says a good value is: `expected a duration such as 10s`.
+ * @returns Whole milliseconds.
+ * @throws {UsageError} `invalid <flag> '<value>': <expected>`, or that it is over 596h.
+ */
+export function parseDurationFlag(value: string, flag: string, expected: string): number {
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    const why = error instanceof DurationTooLongError ? TOO_LONG : expected;
+    throw new UsageError(`invalid ${flag} '${value}': ${why}`);
+  }
 }
 
 /**

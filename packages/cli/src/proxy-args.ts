@@ -1,4 +1,4 @@
-import { DurationTooLongError, parseDuration, TOO_LONG } from "./duration.ts";
+import { parseDurationFlag } from "./duration.ts";
 import { UsageError } from "./usage-error.ts";
 
 /** What `--proxy-protocol` asks for: a PROXY header (v1 or v2) first on every stream connection. */
@@ -47,13 +47,8 @@ export function proxyChoice(flags: ProxyFlags): ProxyChoice | undefined {
 
 function timeout(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  let milliseconds = Number.NaN;
-  try {
-    milliseconds = parseDuration(value);
-  } catch (error) {
-    if (error instanceof DurationTooLongError) throw new UsageError(`invalid --proxy-timeout '${value}': ${TOO_LONG}`);
-    // Anything else is reported below.
-  }
+  const expected = "expected a duration above 0 such as 500ms, 5s or 1m";
+  const milliseconds = parseDurationFlag(value, "--proxy-timeout", expected);
   if (milliseconds > 0) return milliseconds;
-  throw new UsageError(`invalid --proxy-timeout '${value}': expected a duration above 0 such as 500ms, 5s or 1m`);
+  throw new UsageError(`invalid --proxy-timeout '${value}': ${expected}`);
 }

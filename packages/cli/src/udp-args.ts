@@ -1,5 +1,5 @@
 import { DEFAULT_RATE_LIMIT } from "@tcp-echo/core";
-import { DurationTooLongError, parseDuration, TOO_LONG } from "./duration.ts";
+import { parseDurationFlag } from "./duration.ts";
 import { parseSize } from "./size.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -91,14 +91,5 @@ function size(value: string | undefined): number | undefined {
 
 function interval(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  try {
-    return parseDuration(value);
-  } catch (error) {
-    if (error instanceof DurationTooLongError) {
-      throw new UsageError(`invalid --udp-summary-interval '${value}': ${TOO_LONG}`);
-    }
-    throw new UsageError(
-      `invalid --udp-summary-interval '${value}': expected a duration such as 10s or 1m (0 for none)`,
-    );
-  }
+  return parseDurationFlag(value, "--udp-summary-interval", "expected a duration such as 10s or 1m (0 for none)");
 }
