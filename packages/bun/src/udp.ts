@@ -55,24 +55,37 @@ class BunDatagramSocket implements DatagramSocket<UdpAddress> {
 
   send(data: Uint8Array, recipient: UdpAddress): boolean {
     if (this.#closed) return true;
-    if (this.#head === this.#queue.length && this.#trySend(data, recipient)) return true;
+    if (this.#head === this.#queue.length) {
+      try {
+        if ((this.#socket as Socket).send(data, recipient.port, recipient.hostname)) return true;
+      } catch {
+        if (this.#retry(data, recipient)) return true;
+      }
+    }
     this.#queue.push(data, recipient);
     return false;
   }
 
-  /** @returns false when Bun is full and sent nothing; a failure is reported and counts as sent. */
-  #trySend(data: Uint8Array, recipient: UdpAddress): boolean {
-    const socket = this.#socket as Socket;
+  /**
+   * Sends again after send() threw the error pending from an earlier datagram (the error queue
+   * reports that one).
+   * @returns false when Bun is full and sent nothing; a failure is reported and counts as sent.
+   */
+  #retry(data: Uint8Array, recipient: UdpAddress): boolean {
     try {
-      return socket.send(data, recipient.port, recipient.hostname);
-    } catch {
-      // The error pending from an earlier datagram; the error queue reports it.
-    }
-    try {
-      return socket.send(data, recipient.port, recipient.hostname);
+      return (this.#socket as Socket).send(data, recipient.port, recipient.hostname);
     } catch (error) {
       this.#events.onSendError(error as Error, recipient);
       return true;
+    }
+  }
+
+  /** @returns false when Bun is full and sent nothing; a failure is reported and counts as sent. */
+  #trySend(data: Uint8Array, recipient: UdpAddress): boolean {
+    try {
+      return (this.#socket as Socket).send(data, recipient.port, recipient.hostname);
+    } catch {
+      return this.#retry(data, recipient);
     }
   }
 

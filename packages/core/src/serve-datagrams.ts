@@ -246,14 +246,18 @@ export async function serveDatagrams<B extends object>(
     wakeClosed = resolve;
   });
 
+  /** Sends `data` to `to`; reading pauses while the socket holds more than it can send. */
+  const answer = (open: DatagramSocket<UdpAddress>, data: Uint8Array, to: UdpAddress): void => {
+    total.bytesOut += data.length;
+    if (!open.send(data, to) && !paused) {
+      paused = true;
+      open.pause();
+    }
+  };
   let sender: UdpAddress | undefined;
   const reply = (data: Uint8Array): void => {
     if (socket === undefined || closed || sender === undefined) return;
-    total.bytesOut += data.length;
-    if (!socket.send(data, sender) && !paused) {
-      paused = true;
-      socket.pause();
-    }
+    answer(socket, data, sender);
   };
 
   socket = await binding.open(
@@ -268,6 +272,11 @@ export async function serveDatagrams<B extends object>(
           return false;
         }
         total.answered += 1;
+        // The echo cannot throw and answers at once: no reply() to lend it.
+        if (handler === echo) {
+          if (socket !== undefined && !closed) answer(socket, data, from);
+          return false;
+        }
         sender = from;
         try {
           handler(data, from, reply);
