@@ -246,12 +246,12 @@ export async function serveDatagrams<B extends object>(
     wakeClosed = resolve;
   });
 
-  /** Sends `data` to `to`; reading pauses while the socket holds more than it can send. */
-  const answer = (open: DatagramSocket<UdpAddress>, data: Uint8Array, to: UdpAddress): void => {
+  /** Sends `data` to `to` through `via`; reading pauses while it holds more than it can send. */
+  const answer = (via: DatagramSocket<UdpAddress>, data: Uint8Array, to: UdpAddress): void => {
     total.bytesOut += data.length;
-    if (!open.send(data, to) && !paused) {
+    if (!via.send(data, to) && !paused) {
       paused = true;
-      open.pause();
+      via.pause();
     }
   };
   let sender: UdpAddress | undefined;
