@@ -246,18 +246,18 @@ export async function serveDatagrams<B extends object>(
     wakeClosed = resolve;
   });
 
-  /** Sends `data` to `to` through `via`; reading pauses while it holds more than it can send. */
-  const answer = (via: DatagramSocket<UdpAddress>, data: Uint8Array, to: UdpAddress): void => {
+  /** Sends `data` to `to` while open; reading pauses while the socket holds more than it can send. */
+  const answer = (data: Uint8Array, to: UdpAddress): void => {
+    if (socket === undefined || closed) return;
     total.bytesOut += data.length;
-    if (!via.send(data, to) && !paused) {
+    if (!socket.send(data, to) && !paused) {
       paused = true;
-      via.pause();
+      socket.pause();
     }
   };
   let sender: UdpAddress | undefined;
   const reply = (data: Uint8Array): void => {
-    if (socket === undefined || closed || sender === undefined) return;
-    answer(socket, data, sender);
+    if (sender !== undefined) answer(data, sender);
   };
 
   socket = await binding.open(
@@ -274,7 +274,7 @@ export async function serveDatagrams<B extends object>(
         total.answered += 1;
         // The echo cannot throw and answers at once: no reply() to lend it.
         if (handler === echo) {
-          if (socket !== undefined && !closed) answer(socket, data, from);
+          answer(data, from);
           return false;
         }
         sender = from;
