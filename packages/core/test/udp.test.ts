@@ -89,6 +89,36 @@ describe("SourceBuckets", () => {
     expect(buckets.size).toBe(64);
   });
 
+  it("reads the clock only for a new address and when a bucket runs short", () => {
+    let reads = 0;
+    const buckets = new SourceBuckets({ datagramsPerSecond: 100, bytesPerSecond: 1e9 }, () => {
+      reads += 1;
+      return 0;
+    });
+    for (let i = 0; i < 100; i++) expect(buckets.take("192.0.2.1", 64)).toBeUndefined();
+    expect(reads).toBe(1);
+    expect(buckets.take("192.0.2.1", 64)).toBe("rate-limit");
+    expect(reads).toBe(2);
+  });
+
+  it("gives a source at most two seconds' worth in one instant after a silence", () => {
+    let now = 0;
+    const buckets = new SourceBuckets({ datagramsPerSecond: 4, bytesPerSecond: 1e9 }, () => now);
+    expect([buckets.take("a", 1), buckets.take("a", 1)]).toEqual([undefined, undefined]);
+    now += 10_000;
+    // The two left over, then a refill of one second's worth (not ten).
+    const burst = Array.from({ length: 7 }, () => buckets.take("a", 1));
+    expect(burst).toEqual([undefined, undefined, undefined, undefined, undefined, undefined, "rate-limit"]);
+  });
+
+  it("starts an address that returns after it made way with a full bucket", () => {
+    const buckets = new SourceBuckets({ datagramsPerSecond: 1, maxSources: 1 }, () => 0);
+    expect([buckets.take("a", 1), buckets.take("a", 1)]).toEqual([undefined, "rate-limit"]);
+    expect(buckets.take("b", 1)).toBeUndefined();
+    expect(buckets.size).toBe(1);
+    expect([buckets.take("a", 1), buckets.take("a", 1)]).toEqual([undefined, "rate-limit"]);
+  });
+
   it("holds a whole datagram even when the rate is under one a second", () => {
     let now = 0;
     const buckets = new SourceBuckets({ datagramsPerSecond: 0.5 }, () => now);

@@ -9,8 +9,8 @@
 import { rejectUnknownOptions } from "../transport/options.ts";
 
 /**
- * How much one sender address may be answered. Each bucket holds one second's worth and
- * refills continuously.
+ * How much one sender address may be answered. Each bucket holds one second's worth; see
+ * {@link SourceBuckets} for when it refills.
  *
  * @example Tighter than the defaults
  * ```ts
@@ -59,7 +59,14 @@ interface Bucket {
 }
 
 /**
- * The table of buckets.
+ * The table of buckets. A bucket pays for each datagram from what it holds without a look at the
+ * clock, and is refilled (one second's worth at most, for the time since its last refill) only
+ * when it runs short: reading the clock and looking the address up for every datagram cost 1.5
+ * to 2.5% of the UDP echo's throughput on each runtime. Over any span a source gets at most two seconds' worth plus the rate times the
+ * span, one second's worth more than a bucket refilled at every datagram allows: a source that
+ * used part of its bucket, then fell silent, gets the rest on top of its refill when it next
+ * runs it short. Datagrams from one address come in runs, so the last address's bucket is kept
+ * at hand.
  *
  * @example Two datagrams a second: the third in the same instant is refused
  * ```ts
@@ -79,6 +86,8 @@ export class SourceBuckets {
   readonly #maxSources: number;
   readonly #now: () => number;
   readonly #buckets = new Map<string, Bucket>();
+  #lastSource = "";
+  #last: Bucket | undefined;
 
   /**
    * Makes an empty table.
@@ -112,30 +121,47 @@ export class SourceBuckets {
    * @returns undefined when it may be answered, or why not.
    */
   take(source: string, bytes: number): RateRefusal | undefined {
-    const now = this.#now();
-    let bucket = this.#buckets.get(source);
-    if (bucket === undefined) {
-      if (this.#buckets.size >= this.#maxSources) {
-        for (const oldest of this.#buckets.keys()) {
-          this.#buckets.delete(oldest);
-          break;
-        }
-      }
-      bucket = { datagrams: this.#datagramBurst, bytes: this.#bytesPerSecond, at: now };
-      this.#buckets.set(source, bucket);
-    } else if (now > bucket.at) {
-      const seconds = (now - bucket.at) / 1000;
-      bucket.datagrams = Math.min(this.#datagramBurst, bucket.datagrams + seconds * this.#datagramsPerSecond);
-      bucket.bytes = Math.min(this.#bytesPerSecond, bucket.bytes + seconds * this.#bytesPerSecond);
-      bucket.at = now;
+    let bucket = this.#last;
+    if (source !== this.#lastSource || bucket === undefined) {
+      bucket = this.#buckets.get(source) ?? this.#add(source);
+      this.#lastSource = source;
+      this.#last = bucket;
     }
-    if (bucket.datagrams < 1) return "rate-limit";
-    // A datagram larger than a second's worth still passes when the bucket is full, or it
-    // could never be answered at all.
-    if (bucket.bytes < bytes && bucket.bytes < this.#bytesPerSecond) return "byte-limit";
+    // What the bucket holds pays without a look at the clock; it is refilled when it runs short.
+    if (bucket.datagrams < 1 || (bucket.bytes < bytes && bucket.bytes < this.#bytesPerSecond)) {
+      this.#refill(bucket);
+      if (bucket.datagrams < 1) return "rate-limit";
+      // A datagram larger than a second's worth still passes when the bucket is full, or it
+      // could never be answered at all.
+      if (bucket.bytes < bytes && bucket.bytes < this.#bytesPerSecond) return "byte-limit";
+    }
     bucket.datagrams -= 1;
     bucket.bytes -= bytes;
     return undefined;
+  }
+
+  /** A full bucket for a new address, making way for it first when the table is full. */
+  #add(source: string): Bucket {
+    if (this.#buckets.size >= this.#maxSources) {
+      for (const oldest of this.#buckets.keys()) {
+        this.#buckets.delete(oldest);
+        if (oldest === this.#lastSource) this.#last = undefined;
+        break;
+      }
+    }
+    const bucket = { datagrams: this.#datagramBurst, bytes: this.#bytesPerSecond, at: this.#now() };
+    this.#buckets.set(source, bucket);
+    return bucket;
+  }
+
+  /** Credits the time since the bucket's last refill, up to one second's worth. */
+  #refill(bucket: Bucket): void {
+    const now = this.#now();
+    if (!(now > bucket.at)) return;
+    const seconds = (now - bucket.at) / 1000;
+    bucket.datagrams = Math.min(this.#datagramBurst, bucket.datagrams + seconds * this.#datagramsPerSecond);
+    bucket.bytes = Math.min(this.#bytesPerSecond, bucket.bytes + seconds * this.#bytesPerSecond);
+    bucket.at = now;
   }
 }
 
