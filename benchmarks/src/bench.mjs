@@ -27,7 +27,7 @@ import { ensureLoadgen } from "./loadgen.mjs";
 import { describeMachine } from "./machine.mjs";
 import { renderAll, renderMarkdown, updateReadme } from "./render.mjs";
 import { COMPARISONS, comparisonOf, loadTiming, measuresIdleMemory, SCENARIOS } from "./scenarios.mjs";
-import { RUNTIMES, runtimeBinaries } from "./servers.mjs";
+import { MALLOC_TRIM_THRESHOLD, RUNTIMES, runtimeBinaries } from "./servers.mjs";
 import { runSession } from "./session.mjs";
 import { summarize } from "./summary.mjs";
 
@@ -52,6 +52,7 @@ const method = {
   order:
     "per scenario and runtime, pairs alternate: ours then control in odd pairs, control then ours in even pairs (A B B A ...)",
   interval: `median of the per-pair ratios, ${LEVEL * 100}% percentile bootstrap of ${RESAMPLES} resamples of the pairs, seed ${SEED}`,
+  mallocTrimThreshold: MALLOC_TRIM_THRESHOLD,
   note: args.note,
 };
 const { runtimes, scenarios, servers: kinds } = args;

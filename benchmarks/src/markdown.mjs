@@ -255,7 +255,7 @@ export function renderMarkdown(result) {
       `node ${m.runtimes.node}, deno ${m.runtimes.deno}, bun ${m.runtimes.bun}; commit ${m.commit ?? "unknown"}. ` +
       (rows.length === 0 && comparisons.length > 0
         ? `Figures are medians with [min-max] over the pairs. ${compared} Each section says how its processes were pinned.`
-        : `Pinning: ${result.method.pinning}. Figures are medians with [min-max] over the pairs; ` +
+        : `Pinning: ${result.method.pinning}. ${allocatorNote(result.method)}Figures are medians with [min-max] over the pairs; ` +
           `ours/control ratios are taken pair by pair, and their median comes with a 95% bootstrap interval [low, high] ` +
           `and a verdict: met, missed, or undecided when the interval cannot tell (no verdict from fewer than ${MIN_PAIRS} pairs).` +
           (comparisons.length > 0 ? ` ${compared}` : "")),
@@ -696,4 +696,20 @@ function proxySection(result, cells) {
     ),
   );
   return out;
+}
+
+/**
+ * The sentence on glibc's heap trim threshold the servers ran with, or none for a run from before
+ * the bench set one.
+ * @param {{ mallocTrimThreshold?: string }} method
+ * @returns {string}
+ * @example
+ * ```js
+ * assert.equal(allocatorNote({}), "");
+ * assert.match(allocatorNote({ mallocTrimThreshold: "268435456" }), /MALLOC_TRIM_THRESHOLD_=268435456/);
+ * ```
+ */
+export function allocatorNote(method) {
+  if (method.mallocTrimThreshold === undefined) return "";
+  return `Every server ran with MALLOC_TRIM_THRESHOLD_=${method.mallocTrimThreshold} (glibc's heap trim threshold; see servers.mjs). `;
 }

@@ -37,6 +37,14 @@ describe("renderMarkdown()", () => {
     expect(markdown).toContain("load average 0.5 at the start, 1.5 at the end; a test");
   });
 
+  test("says which heap trim threshold the servers ran with, and nothing for a run from before it was set", () => {
+    const withThreshold = renderMarkdown({ ...run, method: { ...run.method, mallocTrimThreshold: "268435456" } });
+    expect(withThreshold).toContain(
+      "Every server ran with MALLOC_TRIM_THRESHOLD_=268435456 (glibc's heap trim threshold",
+    );
+    expect(markdown).not.toContain("MALLOC_TRIM_THRESHOLD_");
+  });
+
   test("has a throughput row per runtime with the ratio, its interval and the verdict", () => {
     expect(markdown).toMatch(
       /\| 64 B ping-pong, 1 connection \| node \| 950 .* msg\/s .* \| 95\.0% \| \[95\.0%, 95\.0%\] \| \*\*missed\*\* \|/,

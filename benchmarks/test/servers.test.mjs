@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { loadgenArgs, SCENARIOS } from "../src/scenarios.mjs";
-import { parseStartupLine, serverCommand } from "../src/servers.mjs";
+import { MALLOC_TRIM_THRESHOLD, parseStartupLine, serverCommand, startServer } from "../src/servers.mjs";
 
 const bin = { node: "/bin/node", deno: "/bin/deno", bun: "/bin/bun" };
 
@@ -121,6 +121,26 @@ describe("serverCommand()", () => {
       "--port",
       "0",
     ]);
+  });
+});
+
+describe("startServer()", () => {
+  test("starts the server with the bench's heap trim threshold in its environment", async () => {
+    const script = [
+      'process.stderr.write("x listening on 127.0.0.1:1 trim=" + process.env.MALLOC_TRIM_THRESHOLD_ + "\\n");',
+      "setInterval(() => {}, 1000);",
+    ].join(" ");
+    const server = await startServer({
+      argv: [process.execPath, "-e", script],
+      cwd: ".",
+      cpu: undefined,
+      timeoutMs: 10000,
+    });
+    try {
+      expect(server.startupLine).toContain(`trim=${MALLOC_TRIM_THRESHOLD}`);
+    } finally {
+      await server.stop();
+    }
   });
 });
 
