@@ -62,11 +62,11 @@ interface Bucket {
  * The table of buckets. A bucket pays for each datagram from what it holds without a look at the
  * clock, and is refilled (one second's worth at most, for the time since its last refill) only
  * when it runs short: reading the clock and looking the address up for every datagram cost 1.5
- * to 2.5% of the UDP echo's throughput on each runtime. Over any span a source gets at most two seconds' worth plus the rate times the
- * span, one second's worth more than a bucket refilled at every datagram allows: a source that
- * used part of its bucket, then fell silent, gets the rest on top of its refill when it next
- * runs it short. Datagrams from one address come in runs, so the last address's bucket is kept
- * at hand.
+ * to 2.5% of the UDP echo's throughput on each runtime. Over any span a source gets at most two
+ * seconds' worth plus the rate times the span, one second's worth more than a bucket refilled at
+ * every datagram allows: a source that used part of its bucket, then fell silent, gets the rest
+ * on top of its refill when it next runs it short. Datagrams from one address come in runs, so
+ * the last address's bucket is kept at hand.
  *
  * @example Two datagrams a second: the third in the same instant is refused
  * ```ts
@@ -128,16 +128,22 @@ export class SourceBuckets {
       this.#last = bucket;
     }
     // What the bucket holds pays without a look at the clock; it is refilled when it runs short.
-    if (bucket.datagrams < 1 || (bucket.bytes < bytes && bucket.bytes < this.#bytesPerSecond)) {
+    if (bucket.datagrams < 1 || this.#lacksBytes(bucket, bytes)) {
       this.#refill(bucket);
       if (bucket.datagrams < 1) return "rate-limit";
-      // A datagram larger than a second's worth still passes when the bucket is full, or it
-      // could never be answered at all.
-      if (bucket.bytes < bytes && bucket.bytes < this.#bytesPerSecond) return "byte-limit";
+      if (this.#lacksBytes(bucket, bytes)) return "byte-limit";
     }
     bucket.datagrams -= 1;
     bucket.bytes -= bytes;
     return undefined;
+  }
+
+  /**
+   * Whether the bucket is short of `bytes`. A datagram larger than a second's worth still passes
+   * when the bucket is full, or it could never be answered at all.
+   */
+  #lacksBytes(bucket: Bucket, bytes: number): boolean {
+    return bucket.bytes < bytes && bucket.bytes < this.#bytesPerSecond;
   }
 
   /** A full bucket for a new address, making way for it first when the table is full. */
@@ -145,7 +151,6 @@ export class SourceBuckets {
     if (this.#buckets.size >= this.#maxSources) {
       for (const oldest of this.#buckets.keys()) {
         this.#buckets.delete(oldest);
-        if (oldest === this.#lastSource) this.#last = undefined;
         break;
       }
     }
