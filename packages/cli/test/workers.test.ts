@@ -4,7 +4,8 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:net";
 import { afterAll, describe, expect, test } from "vitest";
-import { Client } from "./helpers/client.ts";
+import { Client, connectError } from "./helpers/client.ts";
+import { withDeadline } from "./helpers/deadline.ts";
 import { EchoProcess, killLeftovers, runToExit } from "./helpers/process.ts";
 import { RUNTIMES, type RuntimeName } from "./helpers/runtimes.ts";
 
@@ -24,6 +25,15 @@ interface LogLine {
   readonly type: string;
   readonly worker?: number;
   readonly [field: string]: unknown;
+}
+
+/** Kills `pid` if a failed test left it running. */
+function killIfRunning(pid: number): void {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // Gone already, as it should be.
+  }
 }
 
 const parse = (line: string) => JSON.parse(line) as LogLine;
@@ -51,6 +61,26 @@ function workerByRemotePort(server: EchoProcess): Map<number, number> {
     byPort.set(Number(String(event.remote).split(":").at(-1)), event.worker as number);
   }
   return byPort;
+}
+
+/**
+ * Opens connections until each worker holds `each` of them (the kernel, with SO_REUSEPORT, or
+ * node:cluster picks the worker); returns them all and a count per worker.
+ */
+async function clientsOnEveryWorker(server: EchoProcess, port: number, each: number) {
+  const clients: Client[] = [];
+  const counts = () => {
+    const byPort = workerByRemotePort(server);
+    const owners = clients.map((client) => byPort.get(client.socket.localPort ?? 0));
+    return [1, 2].map((id) => owners.filter((owner) => owner === id).length);
+  };
+  while (counts().some((count) => count < each)) {
+    if (clients.length >= 40) throw new Error(`40 connections and still not ${each} on each worker: ${counts()}`);
+    const batch = await Promise.all(Array.from({ length: 4 }, () => Client.open(port)));
+    clients.push(...batch);
+    await server.waitForLines(eventOf("open"), clients.length);
+  }
+  return { clients, counts };
 }
 
 describe.concurrent.each(RUNTIMES)("tcp-echo --workers on %s", (runtime) => {
@@ -103,19 +133,7 @@ describe.concurrent.each(RUNTIMES)("tcp-echo --workers on %s", (runtime) => {
 
   test("SIGTERM lets transfers in flight on every worker finish, restarts none, and exits 0", async () => {
     const { server, port } = await startWorkers(runtime);
-    // Connections until each worker has 4: the kernel (SO_REUSEPORT) or node:cluster picks.
-    const clients: Client[] = [];
-    const counts = () => {
-      const byPort = workerByRemotePort(server);
-      const owners = clients.map((client) => byPort.get(client.socket.localPort ?? 0));
-      return [1, 2].map((id) => owners.filter((owner) => owner === id).length);
-    };
-    while (counts().some((count) => count < 4)) {
-      if (clients.length >= 40) throw new Error(`40 connections and still not 4 on each worker: ${counts()}`);
-      const batch = await Promise.all(Array.from({ length: 4 }, () => Client.open(port)));
-      clients.push(...batch);
-      await server.waitForLines(eventOf("open"), clients.length);
-    }
+    const { clients, counts } = await clientsOnEveryWorker(server, port, 4);
 
     // Each client sends its 4 MiB at once, reads the first 64 KiB back, and stops reading: every
     // worker is then mid-echo, holding bytes it cannot send yet, however slowly this process runs.
@@ -140,6 +158,25 @@ describe.concurrent.each(RUNTIMES)("tcp-echo --workers on %s", (runtime) => {
     expect(ends.map((event) => event.worker).sort()).toEqual([1, 2]);
     expect(ends.map((event) => event.reset)).toEqual([0, 0]);
     expect(server.lines.filter((line) => eventOf("restart").test(line))).toEqual([]);
+  });
+
+  test("workers whose supervisor is killed (SIGKILL) stop: each closes its connections and the port", async () => {
+    const { server, port, pids } = await startWorkers(runtime);
+    try {
+      const { clients } = await clientsOnEveryWorker(server, port, 1);
+      server.signal("SIGKILL");
+      expect(await server.waitForExit()).toEqual({ code: null, signal: "SIGKILL" });
+      // A worker stops listening before it closes its idle connections: once every client has
+      // seen its worker's end, no worker holds the port.
+      await withDeadline(
+        Promise.all(clients.map((client) => client.ended)),
+        10_000,
+        "every worker closing its connections after the supervisor died",
+      );
+      expect(await connectError(port)).toBe("ECONNREFUSED");
+    } finally {
+      for (const pid of pids) killIfRunning(pid);
+    }
   });
 
   test("a port in use stops the workers with the first one's error line and exits 1, without restarts", async () => {
