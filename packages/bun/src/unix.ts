@@ -69,11 +69,11 @@ const adapter: UnixAdapter = {
       return Promise.reject(mapListenError(error, formatAddress(local)));
     }
   },
-  pathKind(path) {
+  async pathKind(path) {
     try {
-      return Promise.resolve((lstatSync(path).isSocket() ? "socket" : "other") satisfies PathKind);
+      return (lstatSync(path).isSocket() ? "socket" : "other") satisfies PathKind;
     } catch {
-      return Promise.resolve("absent");
+      return "absent";
     }
   },
   connects(path) {
@@ -85,13 +85,8 @@ const adapter: UnixAdapter = {
       () => false,
     );
   },
-  remove(path) {
-    try {
-      unlinkSync(path);
-      return Promise.resolve();
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  async remove(path) {
+    unlinkSync(path);
   },
 };
 
