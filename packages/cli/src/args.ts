@@ -1,5 +1,5 @@
-import { parseArgs } from "node:util";
 import { isIPv4, isIPv6 } from "@tcp-echo/core";
+import { argvTokens, type TokenOption } from "./argv-tokens.ts";
 import { parseDurationFlag } from "./duration.ts";
 import { nameVariables, readEnvFlags } from "./env-flags.ts";
 import { checkGreeting } from "./greeting.ts";
@@ -150,7 +150,7 @@ const OPTIONS = {
   ...Object.fromEntries(BOOLEAN_FLAGS.map((name) => [name, { type: "boolean" }])),
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
-} as const satisfies NonNullable<Parameters<typeof parseArgs>[0]>["options"];
+} as const satisfies Record<string, TokenOption>;
 
 /**
  * Reads the command line, then the `TCP_ECHO_*` variable of each flag it leaves out
@@ -187,15 +187,9 @@ function parseFlags(
   env: (name: string) => string | undefined,
   sources: Map<string, string>,
 ): Command {
-  // strict: false and the tokens let every runtime report the same messages: node:util's own
-  // errors differ in wording between runtimes and versions.
-  const { tokens } = parseArgs({
-    args: [...args],
-    options: OPTIONS,
-    strict: false,
-    allowPositionals: true,
-    tokens: true,
-  });
+  // The tokens, as node:util's parseArgs would give them, are checked here so that every runtime
+  // reports the same messages: parseArgs's own errors differ in wording between runtimes and versions.
+  const tokens = argvTokens(args, OPTIONS);
   const strings = new Map<StringFlag, string>();
   const booleans = new Map<BooleanFlag, boolean>();
   let problem: UsageError | undefined;

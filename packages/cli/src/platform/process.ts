@@ -1,10 +1,13 @@
 import { readFileSync } from "node:fs";
-import { hostname } from "node:os";
 import type { RuntimeInfo } from "@tcp-echo/core";
 import type { Platform } from "../platform.ts";
 import { WORKER_ID_VARIABLE } from "../workers/identity.ts";
 import { isSignalMessage } from "./cluster.ts";
 import { lookupHost } from "./lookup.ts";
+
+// node:os is loaded when a greeting first names the host: on Bun it is a JavaScript module that
+// stays in the heap for the life of the process, and every collection walks it.
+const os = () => process.getBuiltinModule("node:os");
 
 // Node.js and Bun share node:process; writes to pipes, files and terminals are synchronous on
 // Linux and macOS, so what is written before exit() is never lost. This is the global `process`
@@ -39,6 +42,6 @@ export function processPlatform(runtime: RuntimeInfo): Platform {
     readTextFile: (path) => readFileSync(path, "utf8"),
     lookup: lookupHost,
     pid: process.pid,
-    hostname: () => hostname(),
+    hostname: () => os().hostname(),
   };
 }

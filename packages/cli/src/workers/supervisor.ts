@@ -1,4 +1,3 @@
-import { availableParallelism } from "node:os";
 import type { Adapter } from "@tcp-echo/core";
 import { type CliOptions, isHostName } from "../args.ts";
 import { describeFailure } from "../failure.ts";
@@ -73,7 +72,8 @@ export async function supervise(platform: Platform, adapter: Adapter, options: C
     log({ type: "error", message: failure.message, ...(failure.code === undefined ? {} : { code: failure.code }) });
     return failure.exitCode;
   }
-  const count = options.workers === "auto" ? availableParallelism() : (options.workers ?? 1);
+  // Loaded only here: on Bun node:os stays in the heap for good (see platform/process.ts).
+  const count = options.workers === "auto" ? (await import("node:os")).availableParallelism() : (options.workers ?? 1);
   log({ type: "workers", count, address: description, runtime: platform.runtime, sharing });
   const supervisor = new Supervisor(platform, options, { count, sharing, description, log });
   return await supervisor.run();
