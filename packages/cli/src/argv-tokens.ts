@@ -5,9 +5,9 @@
  *
  * Why not `parseArgs` itself: on Bun, `node:util` is a JavaScript module of about 1,900 heap
  * objects, and every garbage collection the echo's read buffers bring about walks them for the
- * life of the server (64 KiB streams over a unix socket were about 3% faster without it and the
- * `node:fs` and `node:os` loads, benchmarks/). The tests check this tokenizer against
- * `parseArgs` on Node.js.
+ * life of the server: without it (and with `node:os` loaded only when needed) Bun's p99 latency
+ * at 1 KiB x 100 connections, one in flight, was 96.7% [94.9, 99.7] of what it was (14 pairs,
+ * benchmarks/). The tests check this tokenizer against `parseArgs` on Node.js.
  *
  * @module
  */
