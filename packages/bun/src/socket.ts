@@ -19,6 +19,9 @@ export class BunSocket<A extends SocketAddress> implements StreamSocket<A> {
   #events: SocketEvents | undefined;
   #failure: Error | undefined;
   #closed = false;
+  /** This side shut down writing, and has not closed or reset: see `onClose()`. */
+  #writeShut = false;
+  #ended = false;
 
   constructor(socket: Socket<BunSocket<A>>, addresses: AddressReader<A>) {
     this.#socket = socket;
@@ -71,15 +74,20 @@ export class BunSocket<A extends SocketAddress> implements StreamSocket<A> {
   }
 
   closeWrite(): void {
-    if (!this.#closed) this.#socket.shutdown();
+    if (this.#closed) return;
+    this.#writeShut = true;
+    this.#socket.shutdown();
   }
 
   close(): void {
-    if (!this.#closed) this.#socket.end();
+    if (this.#closed) return;
+    this.#writeShut = false;
+    this.#socket.end();
   }
 
   reset(cause?: unknown): void {
     if (this.#closed) return;
+    this.#writeShut = false;
     if (cause instanceof Error) this.#failure ??= cause;
     this.#socket.terminate();
   }
@@ -91,6 +99,7 @@ export class BunSocket<A extends SocketAddress> implements StreamSocket<A> {
   }
 
   onEnd(): void {
+    this.#ended = true;
     this.#events?.onEnd();
   }
 
@@ -106,6 +115,9 @@ export class BunSocket<A extends SocketAddress> implements StreamSocket<A> {
     if (this.#closed) return;
     this.#closed = true;
     this.#failure ??= error;
+    // Once this side has shut down writing, Bun reports the peer's FIN as a close with no `end`
+    // before it (Bun 1.4): a clean close then is that end of stream, and the core hears it first.
+    if (this.#writeShut && !this.#ended && this.#failure === undefined) this.#events?.onEnd();
     this.#events?.onClose(this.#failure);
   }
 }

@@ -139,6 +139,42 @@ describe("close and shutdown", () => {
     }
   });
 
+  it("a forced shutdown resolves once the connections it reset are gone", async () => {
+    const closes: string[] = [];
+    const { server } = await serveWatched({ onEvent: (event) => event.type === "close" && closes.push(event.reason) });
+    const client = await EchoClient.connect({ host: "127.0.0.1", port: server.address.port });
+    try {
+      await client.write(patternBytes(1024, 6));
+      await client.until(1024, 5000);
+      expect(await withDeadline(server.shutdown({ timeout: 0 }), 5000, "shutdown()")).toEqual({
+        idleClosed: 0,
+        finished: 0,
+        reset: 1,
+      });
+      expect(server.connectionCount).toBe(0);
+      expect(closes).toEqual(["shutdown"]);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it("a second shutdown() with a sooner timeout brings the deadline forward, and both settle alike", async () => {
+    const { server } = await serveWatched();
+    const client = await EchoClient.connect({ host: "127.0.0.1", port: server.address.port });
+    try {
+      await client.write(patternBytes(1024, 7));
+      await client.until(1024, 5000);
+      const first = server.shutdown({ quietPeriod: 0 });
+      const second = server.shutdown({ timeout: 200 });
+      const result = { idleClosed: 0, finished: 0, reset: 1 };
+      expect(await withDeadline(second, 5000, "the second shutdown()")).toEqual(result);
+      expect(await withDeadline(first, 1000, "the first shutdown()")).toEqual(result);
+      await client.untilEnd(5000);
+    } finally {
+      client.destroy();
+    }
+  });
+
   it("a graceful shutdown closes a silent connection with a FIN after the quiet period, losing nothing", async () => {
     const { server } = await serveWatched();
     const client = await EchoClient.connect({ host: "127.0.0.1", port: server.address.port });

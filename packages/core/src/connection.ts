@@ -7,6 +7,7 @@
 
 import type { SocketAddress } from "./address.ts";
 import { TcpEchoError } from "./errors.ts";
+import { reportUncaught } from "./report-error.ts";
 import type { SocketEvents, StreamSocket } from "./transport/stream.ts";
 import { WriteQueue, type WriteQueueOwner } from "./write-queue.ts";
 
@@ -14,6 +15,11 @@ import { WriteQueue, type WriteQueueOwner } from "./write-queue.ts";
  * The push-style reader of a connection: one object serves every connection, so no closure is
  * made per connection or per chunk. This is the fast form: the adapter's callback reaches
  * `onData` directly.
+ *
+ * A callback that throws resets its connection, on every runtime: the close reason is
+ * `"error"`, and the thrown error is what `closed` resolves with and what `onClose` (and a
+ * server's close event) gets. The server goes on. An error thrown by `onClose` itself has no
+ * connection left to reset; it is thrown again from a timer, as an uncaught exception.
  *
  * @example Count bytes and discard them
  * ```ts
@@ -182,6 +188,8 @@ interface SeldomState<A extends SocketAddress> {
   local?: A;
   remote?: A;
   error?: Error;
+  /** What a handler threw, which reset the connection. */
+  failure?: Error;
   queue?: Uint8Array[];
   queuedBytes: number;
   reader?: { resolve(chunk: Uint8Array | null): void; reject(error: Error): void };
@@ -296,14 +304,16 @@ export class SocketConnection<A extends SocketAddress = SocketAddress>
     if (seldom !== undefined && queued !== undefined) {
       seldom.queue = undefined;
       seldom.queuedBytes = 0;
-      for (const chunk of queued) handler.onData(this, chunk);
+      for (const chunk of queued) {
+        if (!this.#deliver(handler, chunk)) return;
+      }
     }
     if ((this.#flags & QUEUE_PAUSED) !== 0) {
       this.#flags &= ~QUEUE_PAUSED;
       if ((this.#flags & USER_PAUSED) === 0) this.#socket.resume();
     }
     if ((this.#flags & (READABLE | CLOSED)) === 0) this.#deliverEnd(handler);
-    if (this.isClosed) handler.onClose?.(this, this.#seldom?.error);
+    if (this.isClosed) this.#deliverClose(handler, this.#seldom?.error);
   }
 
   read(): Promise<Uint8Array | null> {
@@ -405,7 +415,7 @@ export class SocketConnection<A extends SocketAddress = SocketAddress>
     this.bytesRead += chunk.byteLength;
     const handler = this.#handler;
     if (handler !== undefined) {
-      handler.onData(this, chunk);
+      this.#deliver(handler, chunk);
       return (flags & LENDS) === 0;
     }
     const seldom = this.#seldomState();
@@ -445,8 +455,10 @@ export class SocketConnection<A extends SocketAddress = SocketAddress>
     this.#writes?.writable();
   }
 
-  onClose(error?: Error): void {
+  onClose(closeError?: Error): void {
     if (this.isClosed) return;
+    // A handler that threw closed it: that error is the reason, not what the reset caused.
+    const error = this.#seldom?.failure ?? closeError;
     this.#flags = (this.#flags | CLOSED) & ~(READABLE | WRITABLE);
     this.#writes?.dispose();
     this.closeReason ??= error === undefined ? "peer" : "error";
@@ -466,7 +478,20 @@ export class SocketConnection<A extends SocketAddress = SocketAddress>
       seldom.resolveClosed?.(error);
     }
     this.#owner.released(this, error);
-    this.#handler?.onClose?.(this, error);
+    const handler = this.#handler;
+    if (handler !== undefined) this.#deliverClose(handler, error);
+  }
+
+  /**
+   * Resets the connection because code handling it threw: a handler's callback, or the
+   * listener's `onConnection`. Its close reason is `"error"`, and `error` is what `closed`
+   * resolves with and the close callbacks get.
+   */
+  fail(error: unknown): void {
+    if (this.isClosed) return;
+    const seldom = this.#seldomState();
+    seldom.failure ??= error instanceof Error ? error : new Error(String(error));
+    this.reset("error");
   }
 
   #seldomState(): SeldomState<A> {
@@ -481,13 +506,46 @@ export class SocketConnection<A extends SocketAddress = SocketAddress>
 
   /** The write queue's unsent bytes fell below the high-water mark. */
   writesDrained(): void {
-    this.#handler?.onDrain?.(this);
+    const handler = this.#handler;
+    if (handler?.onDrain !== undefined) {
+      try {
+        handler.onDrain(this);
+      } catch (error) {
+        this.fail(error);
+      }
+    }
     this.#flushDrainWaiters();
   }
 
+  /** Hands `chunk` to the handler; false when the handler threw, which resets the connection. */
+  #deliver(handler: ConnectionHandler<A>, chunk: Uint8Array): boolean {
+    try {
+      handler.onData(this, chunk);
+      return true;
+    } catch (error) {
+      this.fail(error);
+      return false;
+    }
+  }
+
   #deliverEnd(handler: ConnectionHandler<A>): void {
-    if (handler.onEnd === undefined) this.close();
-    else handler.onEnd(this);
+    if (handler.onEnd === undefined) {
+      this.close();
+      return;
+    }
+    try {
+      handler.onEnd(this);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  #deliverClose(handler: ConnectionHandler<A>, error: Error | undefined): void {
+    try {
+      handler.onClose?.(this, error);
+    } catch (thrown) {
+      reportUncaught(thrown);
+    }
   }
 
   #flushDrainWaiters(): void {

@@ -19,9 +19,10 @@
 
 import type { SocketAddress } from "./address.ts";
 import { type CloseReason, type Connection, type ConnectionOwner, SocketConnection } from "./connection.ts";
+import { Deadline } from "./deadline.ts";
 import { ListenerClosedError, ListenerStateError } from "./errors.ts";
+import { reportUncaught } from "./report-error.ts";
 import { closeIdleOnShutdown } from "./silence.ts";
-import { timers } from "./timers.ts";
 import type { RuntimeInfo } from "./transport/capability.ts";
 import { rejectUnknownOptions, requireCapability } from "./transport/options.ts";
 import type { SocketEvents, StreamBinding, StreamListener, StreamSocket, StreamTransport } from "./transport/stream.ts";
@@ -45,12 +46,19 @@ export interface ListenOptions<A extends SocketAddress = SocketAddress> {
   readonly highWaterMark?: number;
   /**
    * Receive each connection here, synchronously, instead of through `accept()`: the fast path
-   * for servers. Attach a handler inside it so no byte is buffered.
+   * for servers. Attach a handler inside it so no byte is buffered. If it throws, that
+   * connection is reset with the error (close reason `"error"`) and the listener goes on.
    */
   readonly onConnection?: (connection: Connection<A>) => void;
-  /** Called once per connection when it closes. */
+  /**
+   * Called once per connection when it closes. An error it throws is thrown again from a timer,
+   * as an uncaught exception (there is no connection left to reset).
+   */
   readonly onConnectionClose?: (connection: Connection<A>, error: Error | undefined) => void;
-  /** Called when accepting failed (for example `EMFILE`); the listener keeps accepting. */
+  /**
+   * Called when accepting failed (for example `EMFILE`); the listener keeps accepting. An error
+   * it throws is thrown again from a timer, as an uncaught exception.
+   */
   readonly onAcceptError?: (error: Error) => void;
 }
 
@@ -92,6 +100,12 @@ const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
 /** Long enough for a reply already on its way across a LAN to arrive; short enough for Ctrl-C. */
 const DEFAULT_QUIET_PERIOD = 250;
 
+/** A shutdown under way: its result, and how a later call brings its deadline forward. */
+interface Stopping {
+  readonly result: Promise<ShutdownResult>;
+  hurry(timeout: number): void;
+}
+
 /** The listener's side of its connections: the high-water mark of the current listen, and the release hook. */
 interface ListenerOwner<A extends SocketAddress> extends ConnectionOwner<A> {
   highWaterMark: number;
@@ -119,6 +133,7 @@ export class Listener<B extends object = object, A extends SocketAddress = Socke
   #binding: StreamBinding<A> | undefined;
   #listening: StreamListener<A> | undefined;
   #closing: Promise<void> | undefined;
+  #stopping: Stopping | undefined;
   #emptyWaiter: (() => void) | undefined;
   #options: ListenOptions<A> = {};
 
@@ -202,7 +217,13 @@ export class Listener<B extends object = object, A extends SocketAddress = Socke
         { backlog, highWaterMark },
         {
           connection: (socket) => this.#accepted(socket),
-          acceptError: (error) => this.#options.onAcceptError?.(error),
+          acceptError: (error) => {
+            try {
+              this.#options.onAcceptError?.(error);
+            } catch (thrown) {
+              reportUncaught(thrown);
+            }
+          },
         },
       );
     } catch (error) {
@@ -263,15 +284,32 @@ export class Listener<B extends object = object, A extends SocketAddress = Socke
   /**
    * Graceful shutdown: `close()`; then close each idle connection (nothing in flight for
    * `quietPeriod` ms) with a FIN, and each busy one as soon as it goes idle; wait up to `timeout`
-   * ms for the rest, then reset them. `timeout: 0` resets them at once.
+   * ms for the rest, then reset them, and resolve once every connection has closed. `timeout: 0`
+   * resets them at once. A call while a shutdown is under way joins it and gets the same result;
+   * a `timeout` that ends sooner brings its deadline forward (its other options are not used).
    */
-  async shutdown(options: ShutdownOptions = {}): Promise<ShutdownResult> {
+  shutdown(options: ShutdownOptions = {}): Promise<ShutdownResult> {
     const timeout = options.timeout ?? Number.POSITIVE_INFINITY;
+    if (!(timeout >= 0))
+      return Promise.reject(new RangeError(`Cannot shut down: timeout ${timeout} must be 0 or more`));
+    if (this.#stopping !== undefined) {
+      this.#stopping.hurry(timeout);
+      return this.#stopping.result;
+    }
     const quietPeriod = options.quietPeriod ?? DEFAULT_QUIET_PERIOD;
-    if (!(quietPeriod >= 0)) throw new RangeError(`Cannot shut down: quietPeriod ${quietPeriod} must be 0 or more`);
+    if (!(quietPeriod >= 0)) {
+      return Promise.reject(new RangeError(`Cannot shut down: quietPeriod ${quietPeriod} must be 0 or more`));
+    }
+    const deadline = new Deadline(timeout);
+    const result = this.#shutDown(deadline, quietPeriod, options.reason ?? "shutdown");
+    this.#stopping = { result, hurry: (sooner) => deadline.hurry(sooner) };
+    return result;
+  }
+
+  async #shutDown(deadline: Deadline, quietPeriod: number, reason: CloseReason): Promise<ShutdownResult> {
     const idle = new Set<Connection>();
     const idleCloser =
-      quietPeriod > 0 && timeout > 0
+      quietPeriod > 0 && !deadline.passed
         ? closeIdleOnShutdown(
             quietPeriod,
             () => this.#connections.values(),
@@ -280,15 +318,18 @@ export class Listener<B extends object = object, A extends SocketAddress = Socke
         : undefined;
     await this.close();
     const open = this.#connections.size;
-    if (open > 0 && timeout > 0) await this.#emptied(timeout);
+    if (open > 0) await Promise.race([this.#emptied(), deadline.reached]);
+    deadline.cancel();
     idleCloser?.stop();
     const reset = this.#connections.size;
     let idleClosed = idle.size;
-    const reason = options.reason ?? "shutdown";
     for (const connection of [...this.#connections]) {
       if (idle.has(connection)) idleClosed--;
       connection.reset(reason);
     }
+    // A reset connection is released when its runtime reports the close, which may come later
+    // (Node.js reports it on the next turn): the result waits for it, so that it is final.
+    if (this.#connections.size > 0) await this.#emptied();
     return { idleClosed, finished: open - reset - idleClosed, reset };
   }
 
@@ -306,7 +347,11 @@ export class Listener<B extends object = object, A extends SocketAddress = Socke
     }
     const onConnection = this.#options.onConnection;
     if (onConnection !== undefined) {
-      onConnection(connection);
+      try {
+        onConnection(connection);
+      } catch (error) {
+        connection.fail(error);
+      }
       return connection;
     }
     const waiter = this.#waiters.shift();
@@ -321,22 +366,22 @@ export class Listener<B extends object = object, A extends SocketAddress = Socke
       this.#connections.delete(connection);
       const unclaimed = this.#unclaimed.indexOf(connection);
       if (unclaimed !== -1) this.#unclaimed.splice(unclaimed, 1);
-      this.#options.onConnectionClose?.(connection, error);
+      try {
+        this.#options.onConnectionClose?.(connection, error);
+      } catch (thrown) {
+        reportUncaught(thrown);
+      }
       if (this.#connections.size === 0) this.#emptyWaiter?.();
     },
   };
 
-  /** Resolves once no connection is open, or after `timeout` ms. */
-  #emptied(timeout: number): Promise<void> {
+  /** Resolves once no connection is open. */
+  #emptied(): Promise<void> {
     return new Promise((resolve) => {
-      const timer = Number.isFinite(timeout) ? timers.setTimeout(done, timeout) : undefined;
-      const self = this;
-      function done(): void {
-        if (timer !== undefined) timers.clearTimeout(timer);
-        self.#emptyWaiter = undefined;
+      this.#emptyWaiter = () => {
+        this.#emptyWaiter = undefined;
         resolve();
-      }
-      this.#emptyWaiter = done;
+      };
     });
   }
 }

@@ -29,7 +29,11 @@ export interface ServerOptions<A extends SocketAddress = SocketAddress>
   readonly maxConnections?: number;
   /** Milliseconds a connection may stay silent before it is closed; 0 (the default) never closes it. */
   readonly idleTimeout?: number;
-  /** Receives every {@link ServerEvent}, for logs and metrics (only those in `events` when it is given). */
+  /**
+   * Receives every {@link ServerEvent}, for logs and metrics (only those in `events` when it is
+   * given). If it throws for an `open` event, that connection is reset with the error; for a
+   * `close` or `accept-error` event, the error is thrown again from a timer, as an uncaught exception.
+   */
   readonly onEvent?: (event: ServerEvent<A>) => void;
   /**
    * The event types `onEvent` receives. Default: all. A log that leaves out `open` and `close`
@@ -117,7 +121,8 @@ export interface Server<A extends SocketAddress = SocketAddress> extends AsyncDi
   close(): Promise<void>;
   /**
    * Stop accepting; close idle connections at once and busy ones as each goes idle; reset what
-   * is still open after `timeout` ms, as `Listener.shutdown()` does.
+   * is still open after `timeout` ms, as `Listener.shutdown()` does. A call while a shutdown is
+   * under way joins it (the same result); a `timeout` that ends sooner brings its deadline forward.
    */
   shutdown(options?: ShutdownOptions): Promise<ShutdownResult>;
 }
@@ -221,18 +226,27 @@ export async function serve<B extends object, A extends SocketAddress>(
     },
     shutdown(shutdownOptions = {}) {
       if (stopping !== undefined) {
-        if (shutdownOptions.timeout === 0) return listener.shutdown({ timeout: 0 });
-        return stopping;
+        // Joins the shutdown under way; a sooner deadline brings it forward.
+        const under = stopping;
+        return listener.shutdown(shutdownOptions).then(() => under);
       }
       const timeout = shutdownOptions.timeout ?? Number.POSITIVE_INFINITY;
       const emitShutdown = wanted("shutdown");
       emitShutdown?.({ type: "shutdown", phase: "begin", open: listener.connectionCount, timeout });
-      stopping = listener.shutdown(shutdownOptions).then((result) => {
-        idleSweeper?.stop();
-        emitShutdown?.({ type: "shutdown", phase: "end", ...result });
-        return result;
-      });
-      return stopping;
+      const started = listener.shutdown(shutdownOptions).then(
+        (result) => {
+          idleSweeper?.stop();
+          emitShutdown?.({ type: "shutdown", phase: "end", ...result });
+          return result;
+        },
+        (error: unknown) => {
+          // Bad options: no shutdown started, so a later call may start one.
+          stopping = undefined;
+          throw error;
+        },
+      );
+      stopping = started;
+      return started;
     },
     async [Symbol.asyncDispose]() {
       await server.shutdown({ timeout: 0 });

@@ -79,12 +79,19 @@ export class FakeSocket implements StreamSocket<TcpAddress> {
     this.state = "closing";
     this.calls.push("close");
   }
+  /** A reset is reported closed when the test calls `finishClose()`, as Node.js reports it a turn later. */
+  lateReset = false;
   reset(cause?: unknown): void {
     this.state = "reset";
     this.resetCause = cause;
     this.calls.push("reset");
-    this.events.onClose(cause instanceof Error ? cause : undefined);
+    if (this.lateReset) return;
+    // Reset while the core was being handed the socket: reported once it has the events, as
+    // every adapter does.
+    if (this.events === undefined) this.closedEarly = true;
+    else this.events.onClose(cause instanceof Error ? cause : undefined);
   }
+  closedEarly = false;
 
   /** The peer sends bytes; returns what onData said (true: kept). */
   receive(text: string | Uint8Array): boolean {
@@ -149,6 +156,7 @@ export class FakeTransport implements TcpTransport {
     if (this.#sink === undefined || this.closed) throw new Error("not listening");
     const socket = new FakeSocket(this.#nextPort++);
     socket.events = this.#sink.connection(socket);
+    if (socket.closedEarly) socket.events.onClose();
     return socket;
   }
 

@@ -113,6 +113,66 @@ describe("serve", () => {
     expect(stuck.calls).toEqual(["close", "reset"]);
   });
 
+  it("joins a shutdown under way: a sooner timeout brings the deadline forward and both calls settle", async () => {
+    vi.useFakeTimers();
+    const transport = new FakeTransport();
+    const server = await serve(transport, { port: 7007 });
+    const busy = transport.connect();
+    const first = server.shutdown();
+    busy.receive("still talking");
+    const second = server.shutdown({ timeout: 300 });
+    await vi.advanceTimersByTimeAsync(299);
+    expect(busy.state).toBe("open");
+    busy.receive("and talking");
+    await vi.advanceTimersByTimeAsync(1);
+    const result = { idleClosed: 0, finished: 0, reset: 1 };
+    expect(await second).toEqual(result);
+    expect(await first).toEqual(result);
+    expect(busy.calls).toEqual(["reset"]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("keeps the first deadline when a later call asks for a longer one", async () => {
+    vi.useFakeTimers();
+    const transport = new FakeTransport();
+    const server = await serve(transport, { port: 7007 });
+    const busy = transport.connect();
+    const first = server.shutdown({ timeout: 100, quietPeriod: 0 });
+    const second = server.shutdown({ timeout: 10_000 });
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await first).toEqual({ idleClosed: 0, finished: 0, reset: 1 });
+    expect(await second).toEqual({ idleClosed: 0, finished: 0, reset: 1 });
+    expect(busy.state).toBe("reset");
+  });
+
+  it("rejects a bad timeout without starting a shutdown", async () => {
+    const transport = new FakeTransport();
+    const server = await serve(transport, { port: 7007 });
+    await expect(server.shutdown({ timeout: -1 })).rejects.toThrow("Cannot shut down: timeout -1 must be 0 or more");
+    expect(transport.closed).toBe(false);
+    expect(await server.shutdown({ timeout: 0 })).toEqual({ idleClosed: 0, finished: 0, reset: 0 });
+  });
+
+  it("resolves a shutdown once the connections it reset have closed, whenever the runtime reports it", async () => {
+    const transport = new FakeTransport();
+    const events: ServerEvent[] = [];
+    const server = await serve(transport, { port: 7007, onEvent: (event) => events.push(event) });
+    const socket = transport.connect();
+    socket.lateReset = true;
+    let settled = false;
+    const done = server.shutdown({ timeout: 0 }).then((result) => {
+      settled = true;
+      return result;
+    });
+    await vi.waitFor(() => expect(socket.state).toBe("reset"));
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    socket.finishClose();
+    expect(await done).toEqual({ idleClosed: 0, finished: 0, reset: 1 });
+    expect(server.connectionCount).toBe(0);
+    expect(events.map((event) => event.type)).toEqual(["listening", "open", "shutdown", "close", "shutdown"]);
+  });
+
   it("closes an idle connection with a FIN after the quiet period instead of waiting for the timeout", async () => {
     vi.useFakeTimers();
     const transport = new FakeTransport();
@@ -252,5 +312,88 @@ describe("serve", () => {
     const server = await serve(transport, { port: 7007, maxConnections: 100, onEvent: (event) => events.push(event) });
     expect(server.maxConnections).toBe(100);
     expect(events).toContainEqual({ type: "descriptor-limit", maxConnections: 100, allowed: 28, limit: 64 });
+  });
+});
+
+describe("callbacks that throw", () => {
+  it("resets the connection whose handler threw, with that error, and goes on serving", async () => {
+    const transport = new FakeTransport();
+    const events: ServerEvent[] = [];
+    const broken = new Error("the handler broke");
+    const server = await serve(transport, {
+      port: 7007,
+      handler: {
+        onData(connection, chunk) {
+          if (new TextDecoder().decode(chunk) === "boom") throw broken;
+          connection.write(chunk);
+        },
+      },
+      onEvent: (event) => events.push(event),
+    });
+    const failing = transport.connect();
+    const fine = transport.connect();
+    failing.receive("boom");
+    fine.receive("hello");
+    expect(failing.state).toBe("reset");
+    expect(fine.text()).toBe("hello");
+    expect(server.connectionCount).toBe(1);
+    expect(events.find((event) => event.type === "close")).toMatchObject({ reason: "error", error: broken });
+  });
+
+  it("resets the connection when onEnd or onDrain throws", async () => {
+    const transport = new FakeTransport();
+    const server = await serve(transport, {
+      port: 7007,
+      handler: {
+        onData(connection, chunk) {
+          connection.write(chunk);
+        },
+        onEnd() {
+          throw new Error("no end");
+        },
+        onDrain() {
+          throw new Error("no drain");
+        },
+      },
+      highWaterMark: 1,
+    });
+    const ending = transport.connect();
+    ending.events.onEnd();
+    expect(ending.state).toBe("reset");
+    const draining = transport.connect();
+    draining.full = true;
+    draining.receive("xy");
+    draining.room = Number.POSITIVE_INFINITY;
+    draining.events.onWritable();
+    expect(draining.state).toBe("reset");
+    expect(server.connectionCount).toBe(0);
+  });
+
+  it("resets the connection when the open event's callback throws", async () => {
+    const transport = new FakeTransport();
+    const server = await serve(transport, {
+      port: 7007,
+      onEvent(event) {
+        if (event.type === "open") throw new Error("the log broke");
+      },
+    });
+    const socket = transport.connect();
+    expect(socket.state).toBe("reset");
+    expect(server.connectionCount).toBe(0);
+  });
+
+  it("throws an error from a close callback again from a timer, as uncaught", async () => {
+    vi.useFakeTimers();
+    const transport = new FakeTransport();
+    const broken = new Error("close log broke");
+    await serve(transport, {
+      port: 7007,
+      onEvent(event) {
+        if (event.type === "close") throw broken;
+      },
+    });
+    const socket = transport.connect();
+    socket.finishClose();
+    expect(() => vi.runOnlyPendingTimers()).toThrow(broken);
   });
 });
