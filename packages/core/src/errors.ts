@@ -20,7 +20,8 @@ export type TcpEchoErrorCode =
   | "ERR_INVALID_OPTION"
   | "ERR_TLS_CREDENTIALS"
   | "ERR_TLS_HANDSHAKE"
-  | "ERR_PROXY_HEADER";
+  | "ERR_PROXY_HEADER"
+  | "ERR_DATAGRAM_TOO_LARGE";
 
 /**
  * The base class of every error tcp-echo raises on purpose.
@@ -206,6 +207,33 @@ export class UnknownOptionError extends TcpEchoError {
     super("ERR_UNKNOWN_OPTION", `Cannot ${action}: unknown option '${option}' (known: ${known.join(", ")})`);
     this.option = option;
     this.known = known;
+  }
+}
+
+/**
+ * An option's value is out of range or of the wrong kind: a `maxConnections` of 0, a negative
+ * `timeout`, a `highWaterMark` that is not a whole number. Raised before anything starts.
+ *
+ * @example A connection limit below 1
+ * ```ts
+ * import { InvalidOptionError } from "@tcp-echo/core";
+ *
+ * const error = new InvalidOptionError("maxConnections", "Cannot serve: maxConnections 0 must be at least 1");
+ * if (error.code !== "ERR_INVALID_OPTION" || error.option !== "maxConnections") throw error;
+ * ```
+ */
+export class InvalidOptionError extends TcpEchoError {
+  /** The option whose value is wrong, as written in code. */
+  readonly option: string;
+  /**
+   * Creates the error for an option's value.
+   *
+   * @param option The option, as written in code.
+   * @param message What is wrong and what is allowed, e.g. "Cannot serve: idleTimeout -1 must be 0 or more".
+   */
+  constructor(option: string, message: string) {
+    super("ERR_INVALID_OPTION", message);
+    this.option = option;
   }
 }
 

@@ -40,6 +40,7 @@ export { echoHandler } from "./echo.ts";
 export {
   AddressInUseError,
   AddressNotAvailableError,
+  InvalidOptionError,
   ListenerClosedError,
   ListenerStateError,
   PermissionDeniedError,

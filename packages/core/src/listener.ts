@@ -20,7 +20,7 @@
 import type { SocketAddress } from "./address.ts";
 import { type CloseReason, type Connection, type ConnectionOwner, SocketConnection } from "./connection.ts";
 import { Deadline } from "./deadline.ts";
-import { ListenerClosedError, ListenerStateError } from "./errors.ts";
+import { InvalidOptionError, ListenerClosedError, ListenerStateError } from "./errors.ts";
 import { reportUncaught } from "./report-error.ts";
 import { closeIdleOnShutdown } from "./silence.ts";
 import type { RuntimeInfo } from "./transport/capability.ts";
@@ -204,10 +204,13 @@ export class Listener<B extends object = object, A extends SocketAddress = Socke
     rejectUnknownOptions("listen", options, LISTEN_OPTIONS);
     const backlog = options.backlog ?? DEFAULT_BACKLOG;
     if (!Number.isInteger(backlog) || backlog < 1)
-      throw new RangeError(`Cannot listen: backlog ${backlog} is not a whole number above 0`);
+      throw new InvalidOptionError("backlog", `Cannot listen: backlog ${backlog} is not a whole number above 0`);
     const highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
     if (!Number.isInteger(highWaterMark) || highWaterMark < 1)
-      throw new RangeError(`Cannot listen: highWaterMark ${highWaterMark} is not a whole number above 0`);
+      throw new InvalidOptionError(
+        "highWaterMark",
+        `Cannot listen: highWaterMark ${highWaterMark} is not a whole number above 0`,
+      );
     if (options.backlog !== undefined) requireCapability(this.#transport, "backlog", "backlog");
     this.#options = options;
     this.#owner.highWaterMark = highWaterMark;
@@ -291,14 +294,18 @@ export class Listener<B extends object = object, A extends SocketAddress = Socke
   shutdown(options: ShutdownOptions = {}): Promise<ShutdownResult> {
     const timeout = options.timeout ?? Number.POSITIVE_INFINITY;
     if (!(timeout >= 0))
-      return Promise.reject(new RangeError(`Cannot shut down: timeout ${timeout} must be 0 or more`));
+      return Promise.reject(
+        new InvalidOptionError("timeout", `Cannot shut down: timeout ${timeout} must be 0 or more`),
+      );
     if (this.#stopping !== undefined) {
       this.#stopping.hurry(timeout);
       return this.#stopping.result;
     }
     const quietPeriod = options.quietPeriod ?? DEFAULT_QUIET_PERIOD;
     if (!(quietPeriod >= 0)) {
-      return Promise.reject(new RangeError(`Cannot shut down: quietPeriod ${quietPeriod} must be 0 or more`));
+      return Promise.reject(
+        new InvalidOptionError("quietPeriod", `Cannot shut down: quietPeriod ${quietPeriod} must be 0 or more`),
+      );
     }
     const deadline = new Deadline(timeout);
     const result = this.#shutDown(deadline, quietPeriod, options.reason ?? "shutdown");

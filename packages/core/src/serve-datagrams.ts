@@ -7,12 +7,14 @@
  */
 
 import type { UdpAddress } from "./address.ts";
-import { UnknownOptionError } from "./errors.ts";
+import { formatAddress } from "./address.ts";
+import { InvalidOptionError, TcpEchoError, UnknownOptionError } from "./errors.ts";
 import type { AbortSignalLike } from "./server.ts";
 import type { TimerHandle } from "./timers.ts";
 import { timers } from "./timers.ts";
 import type { RuntimeInfo } from "./transport/capability.ts";
 import type { DatagramSocket, DatagramTransport } from "./transport/datagram.ts";
+import { MAX_IPV4_PAYLOAD, maxPayload } from "./udp/max-payload.ts";
 import { type RateLimit, type RateRefusal, SourceBuckets } from "./udp/rate-limit.ts";
 import { refuseSource, type SourceRefusal } from "./udp/source-guard.ts";
 
@@ -178,7 +180,7 @@ const echo: DatagramHandler = (datagram, _sender, reply) => reply(datagram);
  * @param options Where to bind (`host`, `port`, `family`) and the policy.
  * @returns The running server.
  * @throws {import("./errors.ts").TcpEchoError} the transport's bind errors (`EADDRINUSE`, ...),
- * `ERR_UNKNOWN_OPTION`; {@link RangeError} for a bad limit.
+ * `ERR_UNKNOWN_OPTION`; `ERR_INVALID_OPTION` ({@link InvalidOptionError}) for a bad limit.
  *
  * @example UDP echo on Node.js
  * ```ts ignore
@@ -208,9 +210,15 @@ export async function serveDatagrams<B extends object>(
   const { highWaterMark = DEFAULT_HIGH_WATER_MARK, summaryInterval = DEFAULT_SUMMARY_INTERVAL } =
     policy as DatagramServerOptions;
   if (!(highWaterMark > 0))
-    throw new RangeError(`Cannot serve datagrams: highWaterMark ${highWaterMark} must be more than 0`);
+    throw new InvalidOptionError(
+      "highWaterMark",
+      `Cannot serve datagrams: highWaterMark ${highWaterMark} must be more than 0`,
+    );
   if (!(summaryInterval >= 0)) {
-    throw new RangeError(`Cannot serve datagrams: summaryInterval ${summaryInterval} must be 0 or more`);
+    throw new InvalidOptionError(
+      "summaryInterval",
+      `Cannot serve datagrams: summaryInterval ${summaryInterval} must be 0 or more`,
+    );
   }
   const { onEvent, events } = policy as DatagramServerOptions;
   const wanted = (type: DatagramServerEvent["type"]) =>
@@ -249,6 +257,16 @@ export async function serveDatagrams<B extends object>(
   /** Sends `data` to `to` while open; reading pauses while the socket holds more than it can send. */
   const answer = (data: Uint8Array, to: UdpAddress): void => {
     if (socket === undefined || closed) return;
+    // Only a handler's own reply can be too large (an echo is the size of what arrived).
+    if (data.length > MAX_IPV4_PAYLOAD && data.length > maxPayload(to)) {
+      total.sendErrors += 1;
+      const limit = maxPayload(to);
+      firstError ??= new TcpEchoError(
+        "ERR_DATAGRAM_TOO_LARGE",
+        `Cannot send a reply of ${data.length} bytes to ${formatAddress(to)}: one UDP datagram carries at most ${limit} bytes over ${limit === MAX_IPV4_PAYLOAD ? "IPv4" : "IPv6"}`,
+      );
+      return;
+    }
     total.bytesOut += data.length;
     if (!socket.send(data, to) && !paused) {
       paused = true;

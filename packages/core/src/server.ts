@@ -10,7 +10,7 @@ import type { SocketAddress } from "./address.ts";
 import type { CloseReason, Connection, ConnectionHandler } from "./connection.ts";
 import { connectionBudget } from "./descriptor-budget.ts";
 import { echoHandler } from "./echo.ts";
-import { UnknownOptionError } from "./errors.ts";
+import { InvalidOptionError, UnknownOptionError } from "./errors.ts";
 import { createListener, type ListenOptions, type ShutdownOptions, type ShutdownResult } from "./listener.ts";
 import { closeIdleConnections } from "./silence.ts";
 import type { RuntimeInfo } from "./transport/capability.ts";
@@ -165,9 +165,11 @@ export async function serve<B extends object, A extends SocketAddress>(
   const emitClose = wanted("close");
   const emitReject = wanted("reject");
   const emitAcceptError = wanted("accept-error");
-  if (!(limit >= 1)) throw new RangeError(`Cannot serve: maxConnections ${limit} must be at least 1`);
+  if (!(limit >= 1))
+    throw new InvalidOptionError("maxConnections", `Cannot serve: maxConnections ${limit} must be at least 1`);
   const idleTimeout = policy.idleTimeout ?? 0;
-  if (!(idleTimeout >= 0)) throw new RangeError(`Cannot serve: idleTimeout ${idleTimeout} must be 0 or more`);
+  if (!(idleTimeout >= 0))
+    throw new InvalidOptionError("idleTimeout", `Cannot serve: idleTimeout ${idleTimeout} must be 0 or more`);
 
   const listener = createListener(transport);
   try {

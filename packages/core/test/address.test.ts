@@ -41,6 +41,12 @@ describe("resolveTcpBind", () => {
     expect(() => resolveBind({ port }, "auto")).toThrow(/is not a whole number from 0 to 65535/);
   });
 
+  it("says a port given as a string is a string", () => {
+    expect(() => resolveBind({ port: "7007" as unknown as number }, "auto")).toThrow(
+      'Cannot bind: port the string "7007" (give a number) is not a whole number from 0 to 65535',
+    );
+  });
+
   it("rejects a host that is not '', localhost or an IP literal", () => {
     expect(() => resolveBind({ host: "example.com" }, "auto")).toThrow(
       `Cannot bind "example.com": use '' (all interfaces), 'localhost' or an IP address`,

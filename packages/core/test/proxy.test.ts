@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   formatAddress,
+  InvalidOptionError,
   ProxyHeaderParser,
   type ProxyHeaderStep,
   parseProxyHeader,
@@ -212,8 +213,8 @@ describe("ProxyHeaderParser: a header split over many writes", () => {
   });
 
   it("refuses a maxHeaderBytes outside 232 to 65,551", () => {
-    expect(() => new ProxyHeaderParser({ maxHeaderBytes: 231 })).toThrow(RangeError);
-    expect(() => new ProxyHeaderParser({ maxHeaderBytes: 65_552 })).toThrow(RangeError);
+    expect(() => new ProxyHeaderParser({ maxHeaderBytes: 231 })).toThrow(InvalidOptionError);
+    expect(() => new ProxyHeaderParser({ maxHeaderBytes: 65_552 })).toThrow(InvalidOptionError);
     expect(() => new ProxyHeaderParser({ maxHeaderBytes: 232 })).not.toThrow();
   });
 });
@@ -507,7 +508,7 @@ describe("proxyProtocol", () => {
     expect(thrown(() => proxyProtocol(tls as never)).message).toMatch(/^Cannot use the PROXY protocol over tls: /);
     expect(thrown(() => proxyProtocol(new FakeTransport(), { timeout: 0 })).code).toBe("ERR_INVALID_OPTION");
     expect(thrown(() => proxyProtocol(new FakeTransport(), { timout: 1 } as never)).code).toBe("ERR_UNKNOWN_OPTION");
-    expect(() => proxyProtocol(new FakeTransport(), { maxHeaderBytes: 100 })).toThrow(RangeError);
+    expect(() => proxyProtocol(new FakeTransport(), { maxHeaderBytes: 100 })).toThrow(InvalidOptionError);
   });
 });
 

@@ -74,7 +74,10 @@ describe("serve", () => {
   });
 
   it("rejects a maxConnections below 1", async () => {
-    await expect(serve(new FakeTransport(), { maxConnections: 0 })).rejects.toThrow(RangeError);
+    await expect(serve(new FakeTransport(), { maxConnections: 0 })).rejects.toMatchObject({
+      code: "ERR_INVALID_OPTION",
+      option: "maxConnections",
+    });
   });
 
   it("closes a connection silent for the idle timeout, not one that keeps talking", async () => {

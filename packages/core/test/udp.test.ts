@@ -237,6 +237,23 @@ describe("serveDatagrams", () => {
     await server.close();
   });
 
+  it("counts a reply too large for one datagram as a send error, and sends nothing", async () => {
+    const fake = fakeUdp();
+    const events: DatagramServerEvent[] = [];
+    const server = await serveDatagrams(fake.transport, {
+      handler: (_datagram, _sender, reply) => reply(new Uint8Array(65_508)),
+      rateLimit: false,
+      onEvent: (event) => events.push(event),
+    });
+    fake.events.onMessage(new Uint8Array(1), from("127.0.0.1", 4000));
+    fake.events.onMessage(new Uint8Array(1), from("::1", 4000));
+    expect(fake.sent.map(({ data, to }) => [data.length, to.hostname])).toEqual([[65_508, "::1"]]);
+    expect(server.stats()).toMatchObject({ sendErrors: 1, bytesOut: 65_508 });
+    await server.close();
+    const closed = events.find((event) => event.type === "closed");
+    expect(closed).toMatchObject({ sendErrors: 1 });
+  });
+
   it("pauses reading while the socket is full and resumes on writable", async () => {
     const fake = fakeUdp({ full: true });
     const server = await serveDatagrams(fake.transport, {});

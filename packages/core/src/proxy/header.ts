@@ -8,6 +8,7 @@
  */
 
 import type { IpFamily } from "../address.ts";
+import { InvalidOptionError } from "../errors.ts";
 import { scanV1 } from "./v1.ts";
 import { hex, scanV2, V2_SIGNATURE } from "./v2.ts";
 
@@ -113,12 +114,13 @@ export class ProxyHeaderParser {
    * Creates a parser for one connection.
    *
    * @param options The size limit.
-   * @throws {RangeError} For a `maxHeaderBytes` outside 232 to 65,551.
+   * @throws {InvalidOptionError} `ERR_INVALID_OPTION` for a `maxHeaderBytes` outside 232 to 65,551.
    */
   constructor(options: ProxyHeaderOptions = {}) {
     const max = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
     if (!Number.isInteger(max) || max < MIN_HEADER_BYTES || max > MAX_HEADER_BYTES) {
-      throw new RangeError(
+      throw new InvalidOptionError(
+        "maxHeaderBytes",
         `Cannot parse PROXY headers: maxHeaderBytes ${max} is not a whole number from ${MIN_HEADER_BYTES} to ${MAX_HEADER_BYTES}`,
       );
     }
@@ -196,7 +198,7 @@ function scanHeader(bytes: Uint8Array, max: number): Scan {
  * @param options The size limit.
  * @returns `done` with the header and the bytes after it, `more` when `bytes` holds only the
  * start of a header, or `error` with the reason.
- * @throws {RangeError} For a `maxHeaderBytes` outside 232 to 65,551.
+ * @throws {InvalidOptionError} `ERR_INVALID_OPTION` for a `maxHeaderBytes` outside 232 to 65,551.
  *
  * @example A v2 header for TCP over IPv4
  * ```ts

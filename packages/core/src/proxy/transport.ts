@@ -49,7 +49,7 @@ const OPTIONS: readonly (keyof ProxyProtocolOptions)[] = ["timeout", "maxHeaderB
  * @returns The transport, whose connections report the header's addresses.
  * @throws {TcpEchoError} `ERR_INVALID_OPTION` for a TLS transport or a bad timeout,
  * `ERR_UNKNOWN_OPTION` for an option it does not read.
- * @throws {RangeError} For a `maxHeaderBytes` outside 232 to 65,551.
+ * @throws {InvalidOptionError} `ERR_INVALID_OPTION` for a `maxHeaderBytes` outside 232 to 65,551.
  *
  * @example A transport over an in-memory one, fed a v1 header and data
  * ```ts

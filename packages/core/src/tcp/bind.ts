@@ -121,7 +121,8 @@ export function resolveTcpBind(
 function resolveHost(options: TcpBindOptions, family: AddressFamily): Omit<TcpBindTarget, "reusePort"> {
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw invalid(`Cannot bind: port ${String(port)} is not a whole number from 0 to 65535`);
+    const shown = typeof port === "string" ? `the string ${JSON.stringify(port)} (give a number)` : String(port);
+    throw invalid(`Cannot bind: port ${shown} is not a whole number from 0 to 65535`);
   }
   const reuseAddress = options.reuseAddress ?? true;
   let host = options.host ?? "127.0.0.1";

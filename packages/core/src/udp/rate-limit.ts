@@ -6,6 +6,7 @@
  * @module
  */
 
+import { InvalidOptionError } from "../errors.ts";
 import { rejectUnknownOptions } from "../transport/options.ts";
 
 /**
@@ -94,7 +95,7 @@ export class SourceBuckets {
    *
    * @param limit The limits; each missing one is the default's.
    * @param now The clock in milliseconds (`Date.now` unless told).
-   * @throws {RangeError} for a limit that is not a positive number.
+   * @throws {InvalidOptionError} `ERR_INVALID_OPTION` for a limit that is not a positive number.
    */
   constructor(limit: RateLimit = {}, now: () => number = Date.now) {
     if (typeof limit !== "object" || limit === null) {
@@ -171,6 +172,7 @@ export class SourceBuckets {
 }
 
 function positive(value: number, name: string): number {
-  if (!(value > 0)) throw new RangeError(`Cannot limit the rate: ${name} ${value} must be more than 0`);
+  if (!(value > 0))
+    throw new InvalidOptionError(`rateLimit.${name}`, `Cannot limit the rate: ${name} ${value} must be more than 0`);
   return value;
 }
