@@ -75,9 +75,12 @@ export class FakeSocket implements StreamSocket<TcpAddress> {
     this.state = "write-closed";
     this.calls.push("closeWrite");
   }
+  /** close() is reported closed at once, inside the call, as Bun and Deno may report it. */
+  closesAtOnce = false;
   close(): void {
     this.state = "closing";
     this.calls.push("close");
+    if (this.closesAtOnce) this.finishClose();
   }
   /** A reset is reported closed when the test calls `finishClose()`, as Node.js reports it a turn later. */
   lateReset = false;

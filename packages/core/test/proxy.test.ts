@@ -486,6 +486,27 @@ describe("proxyProtocol", () => {
     expect(socket.text()).toBe("abc");
   });
 
+  it("releases a connection over the limit that the runtime reports closed at once", async () => {
+    const transport = new FakeTransport();
+    const events: ServerEvent[] = [];
+    const server = await serve(proxyProtocol(transport), {
+      port: 7007,
+      maxConnections: 1,
+      onEvent: (event) => events.push(event),
+    });
+    const first = transport.connect();
+    first.receive("PROXY UNKNOWN\r\n");
+    const second = transport.connect();
+    second.closesAtOnce = true;
+    second.receive("PROXY UNKNOWN\r\n");
+    expect(second.calls).toEqual(["close"]);
+    expect(events.map((event) => event.type)).toEqual(["listening", "open", "reject"]);
+    expect(server.connectionCount).toBe(1);
+    first.events.onEnd();
+    first.finishClose();
+    expect(server.connectionCount).toBe(0);
+  });
+
   it("resets the connections still sending a header when the listener closes", async () => {
     const { transport, events, server } = await proxied();
     const waiting = transport.connect();

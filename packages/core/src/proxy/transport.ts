@@ -162,6 +162,9 @@ class ProxiedSocket<A extends TcpAddress | UnixAddress> implements SocketEvents,
   #inner: SocketEvents | undefined;
   #source: TcpAddress | undefined;
   #destination: TcpAddress | undefined;
+  /** True while the core is being handed the connection; `#early` holds a close made meanwhile. */
+  #handing = false;
+  #early: { error: Error | undefined } | undefined;
 
   constructor(
     socket: StreamSocket<A>,
@@ -198,8 +201,17 @@ class ProxiedSocket<A extends TcpAddress | UnixAddress> implements SocketEvents,
       this.#source = address(source);
       this.#destination = address(destination);
     }
+    // The core may close the connection while taking it (one over the connection limit), and
+    // some runtimes report that close at once: it is passed on once the core has its events.
+    this.#handing = true;
     const events = this.#sink.connection(this);
+    this.#handing = false;
     this.#inner = events;
+    const early = this.#early;
+    if (early !== undefined) {
+      events.onClose(early.error);
+      return false;
+    }
     // The rest is a view of this chunk: whether the core keeps it is whether the chunk is kept.
     return step.rest.byteLength === 0 ? false : events.onData(step.rest);
   }
@@ -222,6 +234,10 @@ class ProxiedSocket<A extends TcpAddress | UnixAddress> implements SocketEvents,
   onClose(error?: Error): void {
     if (this.#inner !== undefined) {
       this.#inner.onClose(error);
+      return;
+    }
+    if (this.#handing) {
+      this.#early = { error };
       return;
     }
     const received = this.#parser?.buffered ?? 0;
