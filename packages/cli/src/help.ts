@@ -17,7 +17,8 @@ Options:
   --port <port>                 0 to 65535; 0 picks a free port (env PORT, default ${DEFAULTS.port})
   --backlog <n>                 Queue of connections not yet accepted (default 511; Bun cannot set it)
   --reuse-address               Set SO_REUSEADDR (the default; no runtime can leave it off)
-  --max-connections <n>         Connections open at once; more are closed at once (default: no limit)
+  --max-connections <n>         Connections open at once; more are closed at once (default: what the
+                                open-file limit, ulimit -n, leaves room for; no limit where it is unknown)
   --idle-timeout <duration>     Close connections silent this long (default 0: never)
   --shutdown-timeout <duration> On SIGINT or SIGTERM, close idle connections at once, wait this
                                 long for busy ones, then reset them (default ${formatDuration(DEFAULTS.shutdownTimeout)}; 0 resets at once)

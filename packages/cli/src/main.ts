@@ -106,21 +106,35 @@ async function run(platform: Platform, adapter: Adapter, options: CliOptions): P
   // A worker whose supervisor was killed shuts down as if it had passed on a SIGTERM.
   if (worker !== undefined) platform.onSupervisorGone?.(() => stopping || stop("SIGTERM"));
 
+  // With UDP beside TCP, the events of both wait until both are up: a UDP port that cannot be had
+  // must leave one error line, not a "listening" line (which scripts wait for) and a shutdown.
+  let held: LogEvent[] | undefined = options.udp !== undefined && options.udp.alone !== true ? [] : undefined;
+  let muted = false;
+  const startupLog = (event: LogEvent) => {
+    if (muted) return;
+    if (held !== undefined) held.push(event);
+    else log(event);
+  };
   try {
     const needsLookup = options.transport.kind !== "unix" && isHostName(options.host);
     const host = needsLookup ? await resolve(platform, options.host) : options.host;
     // Workers share the port with SO_REUSEPORT where the transport has it, else through node:cluster.
     const reusePort = worker !== undefined && adapter.tcp().unsupported.reusePort === undefined;
-    if (options.udp?.alone !== true) server = await serveStream(platform, adapter, options, host, log, reusePort);
+    if (options.udp?.alone !== true)
+      server = await serveStream(platform, adapter, options, host, startupLog, reusePort);
     if (options.udp !== undefined) {
       // Beside TCP, UDP takes the port TCP got, so that port 0 gives both the same number.
       const port = server !== undefined && "port" in server.address ? server.address.port : options.port;
-      udp = await serveUdp(platform, adapter, options.udp, { host, port }, log);
+      udp = await serveUdp(platform, adapter, options.udp, { host, port }, startupLog);
     }
   } catch (error) {
+    muted = true;
     await server?.shutdown({ timeout: 0 }).catch(() => {});
     return fail(log, describeFailure(error));
   }
+  const started = held;
+  held = undefined;
+  for (const event of started ?? []) log(event);
   const hint = platform.descriptorLimitHint;
   if (hint !== undefined && server?.maxConnections === Number.POSITIVE_INFINITY) {
     log({ type: "note", message: hint });

@@ -61,15 +61,15 @@ describe.concurrent.each(RUNTIMES)("tcp-echo --udp on %s", (runtime) => {
     expect(server.lines.some((line) => line.includes('"shutdown"'))).toBe(false);
   });
 
-  test("a UDP port in use prints one line with the remedy, and the TCP side does not stay up", async () => {
+  test("a UDP port in use prints one line with the remedy, and no line says the TCP side listened", async () => {
     const taken = await DatagramClient.openWhereTcpIsFree();
     const port = taken.port;
     try {
       const result = await runToExit(runtime, ["--udp", "--port", String(port)]);
       expect(result.code).toBe(1);
-      expect(result.stderr.split("\n").filter((line) => line.startsWith("tcp-echo:"))).toEqual([
-        `tcp-echo: Cannot listen on udp://127.0.0.1:${port}: address already in use; pick another port with --port`,
-      ]);
+      expect(result.stderr).toBe(
+        `tcp-echo: Cannot listen on udp://127.0.0.1:${port}: address already in use; pick another port with --port\n`,
+      );
     } finally {
       taken.close();
     }
