@@ -228,6 +228,15 @@ function parseFlags(
     has: (name) => booleans.has(name),
     transport: transport.kind,
   });
+  if (udp?.alone === true) {
+    // Flags of the stream side, given on the command line (the environment may be shared).
+    const streamOnly = (["max-connections", "idle-timeout", "greeting", "backlog"] as const).find(
+      (flag) => strings.has(flag) && !sources.has(flag),
+    );
+    if (streamOnly !== undefined) {
+      throw new UsageError(`--${streamOnly} applies to TCP connections, and --no-tcp serves none`);
+    }
+  }
   // A unix socket has no host or port: HOST and PORT (set for another service) are not read.
   const envHost = strings.has("host") || transport.kind === "unix" ? undefined : env("HOST");
   const envPort = strings.has("port") || transport.kind === "unix" ? undefined : env("PORT");
@@ -237,7 +246,7 @@ function parseFlags(
       transport,
       host: host(strings.get("host"), "--host") ?? host(envHost, "HOST environment variable") ?? DEFAULTS.host,
       port: port(strings.get("port"), "--port") ?? port(envPort, "PORT environment variable") ?? DEFAULTS.port,
-      backlog: wholeNumber(strings.get("backlog"), "--backlog", 0),
+      backlog: wholeNumber(strings.get("backlog"), "--backlog", 1),
       reuseAddress: !booleans.has("no-reuse-address"),
       maxConnections: wholeNumber(strings.get("max-connections"), "--max-connections", 1),
       idleTimeout: duration(strings.get("idle-timeout"), "--idle-timeout") ?? DEFAULTS.idleTimeout,
@@ -281,6 +290,11 @@ function transportChoice(strings: Map<StringFlag, string>, booleans: Map<Boolean
   const clientAuth = booleans.has("tls-client-auth");
   if (clientAuth && caFile === undefined) {
     throw new UsageError("--tls-client-auth needs --tls-ca FILE, the authorities client certificates must chain to");
+  }
+  if (!clientAuth && caFile !== undefined) {
+    throw new UsageError(
+      "--tls-ca is read only with --tls-client-auth: add it to require client certificates, or drop --tls-ca",
+    );
   }
   const handshakeTimeout = duration(strings.get("handshake-timeout"), "--handshake-timeout") ?? HANDSHAKE_TIMEOUT;
   if (handshakeTimeout === 0) throw new UsageError("invalid --handshake-timeout '0': expected more than 0");

@@ -30,7 +30,7 @@ Options:
   --unix-mode <mode>            The socket file's permissions, in octal: 0660, 600 (default: umask)
   --tls-cert <file>             Serve TLS (1.2 and up) with this PEM certificate chain...
   --tls-key <file>              ...and this PEM private key; both are needed
-  --tls-ca <file>               PEM certificate authorities for client certificates
+  --tls-ca <file>               PEM certificate authorities for client certificates (with --tls-client-auth)
   --tls-client-auth             Require a client certificate signed by --tls-ca (mutual TLS)
   --handshake-timeout <duration> Close TLS clients that have not finished the handshake by then
                                 (default ${formatDuration(HANDSHAKE_TIMEOUT)})

@@ -110,7 +110,21 @@ describe("parseCommandLine", () => {
       "invalid --shutdown-quiet-period '1000h': at most 596h, the longest timer the runtimes keep",
     ],
     [["--max-connections", "0"], "invalid --max-connections '0': expected a whole number of 1 or more"],
-    [["--backlog", "many"], "invalid --backlog 'many': expected a whole number of 0 or more"],
+    [["--backlog", "many"], "invalid --backlog 'many': expected a whole number of 1 or more"],
+    [["--backlog", "0"], "invalid --backlog '0': expected a whole number of 1 or more"],
+    [
+      ["--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-ca", "ca.pem"],
+      "--tls-ca is read only with --tls-client-auth: add it to require client certificates, or drop --tls-ca",
+    ],
+    [
+      ["--udp", "--no-tcp", "--max-connections", "5"],
+      "--max-connections applies to TCP connections, and --no-tcp serves none",
+    ],
+    [
+      ["--udp", "--no-tcp", "--idle-timeout", "5s"],
+      "--idle-timeout applies to TCP connections, and --no-tcp serves none",
+    ],
+    [["--udp", "--no-tcp", "--greeting", "hi"], "--greeting applies to TCP connections, and --no-tcp serves none"],
     [["--log-format", "xml"], "invalid --log-format 'xml': expected pretty or json"],
     [
       ["--greeting", "hi {name}"],
