@@ -89,10 +89,22 @@ async function run(platform: Platform, adapter: Adapter, options: CliOptions): P
       (error: unknown) => settle(fail(log, describeFailure(error))),
     );
   };
+  // With UDP beside TCP, the events of both wait until both are up: a UDP port that cannot be had
+  // must leave one error line, not a "listening" line (which scripts wait for) and a shutdown.
+  let held: LogEvent[] | undefined = options.udp !== undefined && options.udp.alone !== true ? [] : undefined;
+  // Set once the servers' events are no longer wanted: a failed start, or a second signal.
+  let muted = false;
+  const startupLog = (event: LogEvent) => {
+    if (muted) return;
+    if (held !== undefined) held.push(event);
+    else log(event);
+  };
   const stop = (signal: Signal) => {
     if (stopping) {
       const code = SECOND_SIGNAL_EXIT[signal];
       log({ type: "exit", signal, code });
+      // The process exits now: what the cut-short shutdown would report is not so.
+      muted = true;
       void server?.shutdown({ timeout: 0 }).catch(() => {});
       settle(code);
       return;
@@ -106,15 +118,6 @@ async function run(platform: Platform, adapter: Adapter, options: CliOptions): P
   // A worker whose supervisor was killed shuts down as if it had passed on a SIGTERM.
   if (worker !== undefined) platform.onSupervisorGone?.(() => stopping || stop("SIGTERM"));
 
-  // With UDP beside TCP, the events of both wait until both are up: a UDP port that cannot be had
-  // must leave one error line, not a "listening" line (which scripts wait for) and a shutdown.
-  let held: LogEvent[] | undefined = options.udp !== undefined && options.udp.alone !== true ? [] : undefined;
-  let muted = false;
-  const startupLog = (event: LogEvent) => {
-    if (muted) return;
-    if (held !== undefined) held.push(event);
-    else log(event);
-  };
   try {
     const needsLookup = options.transport.kind !== "unix" && isHostName(options.host);
     const host = needsLookup ? await resolve(platform, options.host) : options.host;
