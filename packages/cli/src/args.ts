@@ -123,13 +123,17 @@ const BOOLEAN_FLAGS = [
   "reuse-address",
   "no-reuse-address",
   "tls-client-auth",
+  "no-tls-client-auth",
   "proxy-protocol",
+  "no-proxy-protocol",
   "udp",
   "no-udp",
   "tcp",
   "no-tcp",
   "udp-allow-reserved-ports",
+  "no-udp-allow-reserved-ports",
   "quiet",
+  "no-quiet",
   "help",
   "version",
 ] as const;
@@ -141,6 +145,14 @@ const OPPOSITES: Readonly<Partial<Record<BooleanFlag, BooleanFlag>>> = {
   "no-udp": "udp",
   tcp: "no-tcp",
   "no-tcp": "tcp",
+  "tls-client-auth": "no-tls-client-auth",
+  "no-tls-client-auth": "tls-client-auth",
+  "proxy-protocol": "no-proxy-protocol",
+  "no-proxy-protocol": "proxy-protocol",
+  "udp-allow-reserved-ports": "no-udp-allow-reserved-ports",
+  "no-udp-allow-reserved-ports": "udp-allow-reserved-ports",
+  quiet: "no-quiet",
+  "no-quiet": "quiet",
 };
 type StringFlag = (typeof STRING_FLAGS)[number];
 type BooleanFlag = (typeof BOOLEAN_FLAGS)[number];

@@ -65,6 +65,18 @@ describe("parseCommandLine", () => {
     expect(options(["--host=::1", "--port=1"], { HOST: "nope", PORT: "abc" })).toMatchObject({ host: "::1", port: 1 });
   });
 
+  test("every boolean flag has its --no- form, and the last of a pair wins", () => {
+    expect(options(["--quiet", "--no-quiet"]).quiet).toBe(false);
+    expect(options(["--no-quiet", "--quiet"]).quiet).toBe(true);
+    expect(options(["--proxy-protocol", "--no-proxy-protocol"]).proxyProtocol).toBeUndefined();
+    expect(
+      options(["--udp", "--udp-allow-reserved-ports", "--no-udp-allow-reserved-ports"]).udp?.allowReservedPorts,
+    ).toBe(false);
+    expect(
+      options(["--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-client-auth", "--no-tls-client-auth"]).transport,
+    ).toMatchObject({ kind: "tls", clientAuth: false });
+  });
+
   test("--help and -h print help, even beside other flags", () => {
     expect(parseCommandLine(["--help"], noEnv)).toEqual({ kind: "help" });
     expect(parseCommandLine(["--port=abc", "-h"], noEnv)).toEqual({ kind: "help" });
