@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { connect } from "node:net";
 import { transport } from "tcp-echo:binding";
 import { type Connection, createListener, type ServerEvent } from "@tcp-echo/core";
@@ -23,6 +24,32 @@ function eventOf<T extends ServerEvent["type"]>(type: T, ms: number) {
 }
 
 describe("callbacks that throw, and the ends of a connection", () => {
+  it("clients that reset before they are accepted do not hold up the next: 300, then an echo within 5 s", async () => {
+    const { server, emptied } = await serveWatched();
+    const port = server.address.port;
+    // Another process, so that the resets queue up faster than this one accepts: each client
+    // connects and resets straight away, four at a time, 300 in all.
+    const storm = [
+      "const net = require('node:net'); let left = 300;",
+      "const next = () => { if (left <= 0) return; left -= 1;",
+      `  const s = net.connect(${port}, '127.0.0.1'); s.on('error', () => {});`,
+      "  s.on('connect', () => s.resetAndDestroy()); s.on('close', () => setImmediate(next)); };",
+      "for (let i = 0; i < 4; i++) next();",
+    ].join("\n");
+    const child = spawn("node", ["-e", storm], { stdio: "ignore" });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(await withDeadline(exited, 20_000, "the resetting clients to finish")).toBe(0);
+    const client = await EchoClient.connect({ host: "127.0.0.1", port });
+    try {
+      await client.write(text("still accepting"));
+      await client.until(15, 5000);
+    } finally {
+      client.destroy();
+    }
+    await emptied(5000);
+    await server.shutdown({ timeout: 0 });
+  });
+
   it("a handler that throws resets its own connection with that error; the others go on", async () => {
     const closed = eventOf("close", 5000);
     const broken = new Error("the handler broke");

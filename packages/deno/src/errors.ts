@@ -35,6 +35,26 @@ export function isClosedResource(error: unknown): boolean {
   return error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted;
 }
 
+/** What `accept()` reports when a connection died in the queue before it was taken. */
+const GONE_BEFORE_ACCEPT: ReadonlySet<string> = new Set(["ENOTCONN", "ECONNABORTED", "ECONNRESET", "EPROTO"]);
+
+/**
+ * An accept that failed for that one connection alone (the client reset it while it waited in
+ * the queue): the next one is fine, so the listener takes it at once, without backing off or
+ * reporting, as Node.js (libuv) and Bun do.
+ */
+export function isGoneBeforeAccept(error: unknown): boolean {
+  if (
+    error instanceof Deno.errors.NotConnected ||
+    error instanceof Deno.errors.ConnectionAborted ||
+    error instanceof Deno.errors.ConnectionReset
+  ) {
+    return true;
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && GONE_BEFORE_ACCEPT.has(code);
+}
+
 /**
  * A TLS client that closed its TCP connection without close_notify: Deno's read rejects with
  * UnexpectedEof where a plain socket would return EOF. The client is done sending either way.

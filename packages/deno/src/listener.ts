@@ -1,6 +1,6 @@
 import type { SocketAddress } from "@tcp-echo/core";
 import type { AcceptSink, StreamListener } from "@tcp-echo/core/transport";
-import { isClosedResource } from "./errors.ts";
+import { isClosedResource, isGoneBeforeAccept } from "./errors.ts";
 
 const MAX_ACCEPT_BACKOFF_MS = 1000;
 
@@ -30,6 +30,9 @@ export class DenoListener<A extends SocketAddress, C extends Deno.Conn> implemen
         backoff = 0;
       } catch (error) {
         if (this.#closed || isClosedResource(error)) return;
+        // Backing off is for a shortage (EMFILE): a reset in the queue would otherwise slow
+        // every accept after it, and a flood of them fill the queue.
+        if (isGoneBeforeAccept(error)) continue;
         sink.acceptError(error as Error);
         backoff = Math.min(MAX_ACCEPT_BACKOFF_MS, backoff === 0 ? 10 : backoff * 2);
         await new Promise<void>((resolve) => {
