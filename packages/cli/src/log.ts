@@ -4,6 +4,7 @@ import {
   formatAddress,
   type RuntimeInfo,
   type ServerEvent,
+  type SocketAddress,
 } from "@tcp-echo/core";
 import type { LogFormat } from "./args.ts";
 import { formatDuration } from "./duration.ts";
@@ -123,6 +124,15 @@ export function createLogger(options: LoggerOptions): (event: LogEvent) => void 
 }
 
 /**
+ * A client's address as the log shows it. Node.js no longer knows the address of a client that
+ * reset before its connection was taken (it reads as `:0`): that reads "(client gone)".
+ */
+function client(address: SocketAddress): string {
+  if ("hostname" in address && address.hostname === "" && address.port === 0) return "(client gone)";
+  return formatAddress(address);
+}
+
+/**
  * Formats an event as one line for people: `tcp-echo listening on [::1]:7007 (deno 2.9.6)`.
  *
  * @param event The event.
@@ -142,13 +152,13 @@ export function formatPretty(event: LogEvent): string {
     case "listening":
       return `tcp-echo listening on ${formatAddress(event.address)} (${event.runtime.name} ${event.runtime.version})`;
     case "open":
-      return `open #${event.id} ${formatAddress(event.remote)} (${event.open} open)`;
+      return `open #${event.id} ${client(event.remote)} (${event.open} open)`;
     case "close": {
       const error = event.error === undefined ? "" : `: ${event.error.message}`;
-      return `close #${event.id} ${formatAddress(event.remote)} ${event.reason}${error}, ${event.bytesIn} bytes in, ${event.bytesOut} bytes out, ${event.durationMs} ms`;
+      return `close #${event.id} ${client(event.remote)} ${event.reason}${error}, ${event.bytesIn} bytes in, ${event.bytesOut} bytes out, ${event.durationMs} ms`;
     }
     case "reject":
-      return `reject ${formatAddress(event.remote)} ${event.reason}: ${event.limit} open already`;
+      return `reject ${client(event.remote)} ${event.reason}: ${event.limit} open already`;
     case "accept-error":
       return `tcp-echo: cannot accept a connection: ${event.error.message}; still listening`;
     case "descriptor-limit":
@@ -213,14 +223,14 @@ export function formatJson(event: LogEvent, time: Date, fields: Readonly<Record<
       return JSON.stringify({ ...head, address, transport, ...fields, runtime: event.runtime });
     }
     case "open":
-      return JSON.stringify({ ...head, id: event.id, remote: formatAddress(event.remote), open: event.open });
+      return JSON.stringify({ ...head, id: event.id, remote: client(event.remote), open: event.open });
     case "close": {
       const { id, reason, bytesIn, bytesOut, durationMs } = event;
       const error = event.error === undefined ? {} : { error: event.error.message };
       return JSON.stringify({
         ...head,
         id,
-        remote: formatAddress(event.remote),
+        remote: client(event.remote),
         reason,
         bytesIn,
         bytesOut,
@@ -229,7 +239,7 @@ export function formatJson(event: LogEvent, time: Date, fields: Readonly<Record<
       });
     }
     case "reject":
-      return JSON.stringify({ ...head, remote: formatAddress(event.remote), reason: event.reason, limit: event.limit });
+      return JSON.stringify({ ...head, remote: client(event.remote), reason: event.reason, limit: event.limit });
     case "accept-error":
       return JSON.stringify({ ...head, error: event.error.message });
     case "descriptor-limit":

@@ -25,6 +25,14 @@ describe("formatPretty", () => {
     );
   });
 
+  test("a client that had gone before its address was read shows as gone, not as :0", () => {
+    const gone: TcpAddress = { transport: "tcp", hostname: "", port: 0, family: "IPv4" };
+    expect(formatPretty({ type: "open", id: 20, remote: gone, open: 14 })).toBe("open #20 (client gone) (14 open)");
+    expect(JSON.parse(formatJson({ type: "open", id: 20, remote: gone, open: 14 }, new Date(0))).remote).toBe(
+      "(client gone)",
+    );
+  });
+
   test("each event is one line", () => {
     const events: LogEvent[] = [
       { type: "open", id: 3, remote: v4(50000), open: 1 },
