@@ -298,6 +298,8 @@ function transportChoice(strings: Map<StringFlag, string>, booleans: Map<Boolean
   if (certFile === undefined || keyFile === undefined) {
     throw new UsageError(`--${tlsFlags[0]} needs both --tls-cert FILE and --tls-key FILE`);
   }
+  const empty = (["tls-cert", "tls-key", "tls-ca"] as const).find((flag) => strings.get(flag) === "");
+  if (empty !== undefined) throw new UsageError(`invalid --${empty} '': expected the path of a PEM file`);
   const caFile = strings.get("tls-ca");
   const clientAuth = booleans.has("tls-client-auth");
   if (clientAuth && caFile === undefined) {

@@ -138,7 +138,7 @@ async function run(platform: Platform, adapter: Adapter, options: CliOptions): P
   const started = held;
   held = undefined;
   for (const event of started ?? []) log(event);
-  const hint = platform.descriptorLimitHint;
+  const hint = (worker === undefined ? undefined : platform.workerDescriptorLimitHint) ?? platform.descriptorLimitHint;
   if (hint !== undefined && server?.maxConnections === Number.POSITIVE_INFINITY) {
     log({ type: "note", message: hint });
   }

@@ -58,6 +58,8 @@ export interface Platform {
    * needs a permission for it; the command then has no default connection limit and says so.
    */
   readonly descriptorLimitHint?: string;
+  /** The same for a worker of `--workers`, where it differs (a Deno worker never has `--allow-all`). */
+  readonly workerDescriptorLimitHint?: string;
   /**
    * Reads a text file (a TLS certificate or key).
    * @throws {Error} With the runtime's `code` (`ENOENT`, `EACCES`) or a message naming the

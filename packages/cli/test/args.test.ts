@@ -124,6 +124,7 @@ describe("parseCommandLine", () => {
     [["--max-connections", "0"], "invalid --max-connections '0': expected a whole number of 1 or more"],
     [["--backlog", "many"], "invalid --backlog 'many': expected a whole number of 1 or more"],
     [["--backlog", "0"], "invalid --backlog '0': expected a whole number of 1 or more"],
+    [["--tls-cert=", "--tls-key", "k.pem"], "invalid --tls-cert '': expected the path of a PEM file"],
     [
       ["--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-ca", "ca.pem"],
       "--tls-ca is read only with --tls-client-auth: add it to require client certificates, or drop --tls-ca",

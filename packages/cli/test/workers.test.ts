@@ -103,6 +103,13 @@ describe.concurrent.each(RUNTIMES)("tcp-echo --workers on %s", (runtime) => {
     const perWorker = new Map<unknown, number>();
     for (const event of opens) perWorker.set(event.worker, (perWorker.get(event.worker) ?? 0) + 1);
     expect([...perWorker.keys()].sort()).toEqual([1, 2]);
+    // A Deno worker never has --allow-all, whatever its supervisor had: its note says so.
+    const notes = server.lines.filter((line) => eventOf("note").test(line)).map((line) => parse(line).message);
+    expect(notes).toEqual(
+      runtime === "deno"
+        ? Array.from({ length: 2 }, () => expect.stringMatching(/^a Deno worker runs without --allow-all/))
+        : [],
+    );
 
     server.signal("SIGTERM");
     expect(await server.waitForExit()).toEqual({ code: 0, signal: null });

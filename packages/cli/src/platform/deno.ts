@@ -86,6 +86,8 @@ export function denoPlatform(): Platform {
     pid: deno.pid,
     descriptorLimitHint:
       "Deno reads the open-file limit (/proc/self/limits) only with --allow-all, so there is no default --max-connections; set one, or run with -A",
+    workerDescriptorLimitHint:
+      "a Deno worker runs without --allow-all, so it cannot read the open-file limit (/proc/self/limits) and has no default --max-connections; set one",
     hostname() {
       if (granted({ name: "sys", kind: "hostname" })) return deno.hostname();
       throw new Error("Cannot read the host name for --greeting: run with --allow-sys=hostname");
