@@ -110,6 +110,14 @@ describe("unix socket files", () => {
     expect(kind(path)).toBe("file");
   });
 
+  it("names the directory when a socket path's directory does not exist", async () => {
+    const directory = `${socketPath()}.missing`;
+    const path = `${directory}/echo.sock`;
+    const error = await failure(serve(transport, { path }));
+    expect(error.code).toBe("ERR_LISTEN_FAILED");
+    expect(error.message).toBe(`Cannot listen on unix:${path}: the directory ${directory} does not exist`);
+  });
+
   it("refuses a path over the platform's limit, naming the limit, before binding anything", async () => {
     const path = `${socketPath()}${"x".repeat(120)}`;
     const error = await failure(serve(transport, { path }));

@@ -90,6 +90,27 @@ describe("unixTransport's socket file", () => {
   const sink = { connection: () => ({}) as never, acceptError: () => {} };
   const settings = { backlog: 511, highWaterMark: 65536 };
 
+  it("says so when the socket's directory does not exist, and keeps other failures as they were", async () => {
+    const failing = (kind: "absent" | "unknown"): UnixAdapter => ({
+      ...adapter("absent", false).fake,
+      listen: () => Promise.reject(Object.assign(new Error("permission denied"), { code: "EACCES" })),
+      pathKind: () => Promise.resolve(kind),
+    });
+    const missing = await unixTransport(failing("absent"))
+      .bind({ path: "/no/such/dir/s.sock" })
+      .listen(settings, sink)
+      .catch((e) => e);
+    expect(missing).toMatchObject({
+      code: "ERR_LISTEN_FAILED",
+      message: "Cannot listen on unix:/no/such/dir/s.sock: the directory /no/such/dir does not exist",
+    });
+    const unknown = await unixTransport(failing("unknown"))
+      .bind({ path: "/no/such/dir/s.sock" })
+      .listen(settings, sink)
+      .catch((e) => e);
+    expect(unknown).toMatchObject({ code: "EACCES", message: "permission denied" });
+  });
+
   it("removes a stale socket only after a connect to it is refused, then listens again", async () => {
     const { fake, calls } = adapter("socket", false);
     await unixTransport(fake).bind({ path: "/s" }).listen(settings, sink);

@@ -57,8 +57,9 @@ const adapter: UnixAdapter = {
   async pathKind(path) {
     try {
       return ((await Deno.lstat(path)).isSocket ? "socket" : "other") satisfies PathKind;
-    } catch {
-      return "absent";
+    } catch (error) {
+      // Without --allow-read for the path Deno cannot tell: that is not absence.
+      return error instanceof Deno.errors.NotFound ? "absent" : "unknown";
     }
   },
   // Only a refusal proves the file stale: any other failure leaves it alone.

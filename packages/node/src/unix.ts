@@ -59,8 +59,8 @@ const adapter: UnixAdapter = {
   async pathKind(path) {
     try {
       return ((await lstat(path)).isSocket() ? "socket" : "other") satisfies PathKind;
-    } catch {
-      return "absent";
+    } catch (error) {
+      return (error as { code?: unknown }).code === "ENOENT" ? "absent" : "unknown";
     }
   },
   connects(path) {

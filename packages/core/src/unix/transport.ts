@@ -8,7 +8,7 @@
  */
 
 import { formatAddress, type UnixAddress } from "../address.ts";
-import { AddressInUseError, type TcpEchoError } from "../errors.ts";
+import { AddressInUseError, TcpEchoError } from "../errors.ts";
 import type { RuntimeInfo, Unsupported } from "../transport/capability.ts";
 import type { Descriptors } from "../transport/descriptors.ts";
 import { rejectUnknownOptions } from "../transport/options.ts";
@@ -46,8 +46,12 @@ export type UnixTransport = StreamTransport<UnixBindOptions, UnixAddress>;
  */
 export type UnixFactory = (options?: UnixOptions) => UnixTransport;
 
-/** What is at a socket path, as far as deciding whether it may be replaced goes. */
-export type PathKind = "socket" | "other" | "absent";
+/**
+ * What is at a socket path, as far as deciding whether it may be replaced goes: a socket,
+ * something else, nothing (the path does not exist), or `"unknown"` when it could not be looked
+ * at (no permission to).
+ */
+export type PathKind = "socket" | "other" | "absent" | "unknown";
 
 /** The part of a unix transport that is the runtime's: listening, and the file primitives. */
 export interface UnixAdapter {
@@ -136,7 +140,9 @@ async function listenReplacingStale(
   try {
     return await adapter.listen(target, settings, sink);
   } catch (error) {
-    if (target.abstract || (error as TcpEchoError).code !== "EADDRINUSE") throw error;
+    if (target.abstract) throw error;
+    if ((error as TcpEchoError).code !== "EADDRINUSE")
+      throw await missingDirectory(adapter, target.path, description, error);
     const kind = await adapter.pathKind(target.path);
     if (kind === "other") {
       throw new AddressInUseError(description, {
@@ -154,6 +160,24 @@ async function listenReplacingStale(
     if (kind === "socket") await adapter.remove(target.path);
     return await adapter.listen(target, settings, sink);
   }
+}
+
+/**
+ * The error for a listen that failed: a clear one when the socket's directory does not exist
+ * (each runtime says so differently, Node.js as "permission denied"), else `error` itself.
+ */
+async function missingDirectory(adapter: UnixAdapter, path: string, description: string, error: unknown) {
+  const slash = path.lastIndexOf("/");
+  if (slash === -1) return error;
+  const directory = slash === 0 ? "/" : path.slice(0, slash);
+  if ((await adapter.pathKind(directory)) !== "absent") return error;
+  return new TcpEchoError(
+    "ERR_LISTEN_FAILED",
+    `Cannot listen on ${description}: the directory ${directory} does not exist`,
+    {
+      cause: error,
+    },
+  );
 }
 
 /** A listener on a socket file, which makes sure the file is gone once it has closed. */
