@@ -38,7 +38,12 @@ describe("callbacks that throw, and the ends of a connection", () => {
     ].join("\n");
     const child = spawn("node", ["-e", storm], { stdio: "ignore" });
     const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-    expect(await withDeadline(exited, 20_000, "the resetting clients to finish")).toBe(0);
+    try {
+      expect(await withDeadline(exited, 20_000, "the resetting clients to finish")).toBe(0);
+    } finally {
+      // Never left running: a stray client loop would load the machine for every later case.
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
     const client = await EchoClient.connect({ host: "127.0.0.1", port });
     try {
       await client.write(text("still accepting"));
