@@ -6,8 +6,7 @@
  * @module
  */
 
-import type { UdpAddress } from "./address.ts";
-import { formatAddress } from "./address.ts";
+import { formatAddress, type UdpAddress } from "./address.ts";
 import { InvalidOptionError, TcpEchoError, UnknownOptionError } from "./errors.ts";
 import type { AbortSignalLike } from "./server.ts";
 import type { TimerHandle } from "./timers.ts";
@@ -258,14 +257,16 @@ export async function serveDatagrams<B extends object>(
   const answer = (data: Uint8Array, to: UdpAddress): void => {
     if (socket === undefined || closed) return;
     // Only a handler's own reply can be too large (an echo is the size of what arrived).
-    if (data.length > MAX_IPV4_PAYLOAD && data.length > maxPayload(to)) {
-      total.sendErrors += 1;
+    if (data.length > MAX_IPV4_PAYLOAD) {
       const limit = maxPayload(to);
-      firstError ??= new TcpEchoError(
-        "ERR_DATAGRAM_TOO_LARGE",
-        `Cannot send a reply of ${data.length} bytes to ${formatAddress(to)}: one UDP datagram carries at most ${limit} bytes over ${limit === MAX_IPV4_PAYLOAD ? "IPv4" : "IPv6"}`,
-      );
-      return;
+      if (data.length > limit) {
+        total.sendErrors += 1;
+        firstError ??= new TcpEchoError(
+          "ERR_DATAGRAM_TOO_LARGE",
+          `Cannot send a reply of ${data.length} bytes to ${formatAddress(to)}: one UDP datagram carries at most ${limit} bytes over ${limit === MAX_IPV4_PAYLOAD ? "IPv4" : "IPv6"}`,
+        );
+        return;
+      }
     }
     total.bytesOut += data.length;
     if (!socket.send(data, to) && !paused) {
