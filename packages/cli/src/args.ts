@@ -137,23 +137,22 @@ const BOOLEAN_FLAGS = [
   "help",
   "version",
 ] as const;
-/** Flag pairs where the last one given wins. */
-const OPPOSITES: Readonly<Partial<Record<BooleanFlag, BooleanFlag>>> = {
-  "reuse-address": "no-reuse-address",
-  "no-reuse-address": "reuse-address",
-  udp: "no-udp",
-  "no-udp": "udp",
-  tcp: "no-tcp",
-  "no-tcp": "tcp",
-  "tls-client-auth": "no-tls-client-auth",
-  "no-tls-client-auth": "tls-client-auth",
-  "proxy-protocol": "no-proxy-protocol",
-  "no-proxy-protocol": "proxy-protocol",
-  "udp-allow-reserved-ports": "no-udp-allow-reserved-ports",
-  "no-udp-allow-reserved-ports": "udp-allow-reserved-ports",
-  quiet: "no-quiet",
-  "no-quiet": "quiet",
-};
+/** Flag pairs where the last one given wins, each way round. */
+const PAIRS: readonly (readonly [BooleanFlag, BooleanFlag])[] = [
+  ["reuse-address", "no-reuse-address"],
+  ["udp", "no-udp"],
+  ["tcp", "no-tcp"],
+  ["tls-client-auth", "no-tls-client-auth"],
+  ["proxy-protocol", "no-proxy-protocol"],
+  ["udp-allow-reserved-ports", "no-udp-allow-reserved-ports"],
+  ["quiet", "no-quiet"],
+];
+const OPPOSITES: Readonly<Partial<Record<BooleanFlag, BooleanFlag>>> = Object.fromEntries(
+  PAIRS.flatMap(([flag, opposite]) => [
+    [flag, opposite],
+    [opposite, flag],
+  ]),
+);
 type StringFlag = (typeof STRING_FLAGS)[number];
 type BooleanFlag = (typeof BOOLEAN_FLAGS)[number];
 
