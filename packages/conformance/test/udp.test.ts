@@ -44,6 +44,21 @@ describe("UDP echo over 127.0.0.1", () => {
     await manySources(sources.target, { localAddress: "127.0.0.1" });
     expect(sources.server.stats().answered).toBeGreaterThanOrEqual(200);
   });
+
+  it("sends the lent datagram three times from a handler: each of 200 sources gets only its own bytes", async (context) => {
+    udpCase(context);
+    // Each reply is sent from the runtime's read buffer while the next datagrams arrive: a
+    // buffer read into again before all three sends are done would send another source's bytes.
+    await using thrice = await serveUdp({
+      handler(datagram, _sender, reply) {
+        reply(datagram);
+        reply(datagram);
+        reply(datagram);
+      },
+    });
+    await manySources(thrice.target, { localAddress: "127.0.0.1", size: 1024 });
+    expect(thrice.server.stats()).toMatchObject({ sendErrors: 0, handlerErrors: 0 });
+  });
 });
 
 describe("UDP echo over IPv6", () => {

@@ -64,36 +64,36 @@ function isDatagramError(error: unknown): boolean {
   return typeof code === "string" && DATAGRAM_ERRORS.has(code);
 }
 
-/** Which of the two read buffers. */
-type Slot = 0 | 1;
-
 // Deno's receive() fills a buffer the caller provides, and send() reads its bytes in an op that
-// may finish later. Two buffers take turns: the socket reads into one while the echoes of the
-// datagram in the other are still being sent, and reads into a buffer again only once every send
-// from it has settled, so a lent datagram (the echo sends the datagram itself) is never read over
-// while it is being sent. A datagram the core keeps leaves its buffer to the core, and a fresh one
-// takes its place. A paused socket stops reading; close() ends the read under way, which rejects.
+// finishes later. The echo sends the datagram straight from the read buffer, so the socket awaits
+// that send before it reads into the buffer again: the loop a user writes, with no promise of its
+// own per datagram. A datagram the core keeps leaves the buffer to the core, and a fresh one
+// takes its place; any other send from the buffer (a handler answering twice) is awaited the same
+// way before the next read. A paused socket stops reading; close() ends the read under way.
 class DenoDatagramSocket implements DatagramSocket<UdpAddress> {
   readonly address: UdpAddress;
   readonly #conn: DatagramConn;
   readonly #events: DatagramEvents<UdpAddress>;
   readonly #budget: SendBudget;
   readonly #reading: Promise<void>;
-  readonly #buffers: [Uint8Array, Uint8Array] = [new Uint8Array(DATAGRAM_BYTES), new Uint8Array(DATAGRAM_BYTES)];
-  /** The sends not settled yet, from each buffer. */
-  readonly #sending: [number, number] = [0, 0];
-  /** The buffer the next read fills. */
-  #next: Slot = 0;
+  #buffer = new Uint8Array(DATAGRAM_BYTES);
+  /** The first send from the read buffer since the last read, which the loop awaits. */
+  #lent: Promise<number> | undefined;
+  #lentTo: UdpAddress | undefined;
+  #lentSize = 0;
+  /** Other sends from the read buffer not settled yet. */
+  #sending = 0;
   #paused = false;
   #closed = false;
   #wake: (() => void) | undefined;
-  /** One callback per buffer for its sends: a UDP send takes all its bytes or fails. */
-  readonly #settled: [(sent: number) => void, (sent: number) => void] = [
-    (sent) => this.#done(0, sent),
-    (sent) => this.#done(1, sent),
-  ];
-  /** The callback for a send of the core's own bytes, from neither buffer. */
+  /** The callback for a send of the core's own bytes, from elsewhere than the read buffer. */
   readonly #released = (sent: number): void => this.#budget.release(sent);
+  /** The callback for a further send from the read buffer. */
+  readonly #settled = (sent: number): void => {
+    this.#sending -= 1;
+    if (this.#sending === 0) this.#wakeUp();
+    this.#budget.release(sent);
+  };
 
   constructor(conn: DatagramConn, settings: DatagramSettings, events: DatagramEvents<UdpAddress>) {
     const addr = conn.addr as Deno.NetAddr;
@@ -109,21 +109,21 @@ class DenoDatagramSocket implements DatagramSocket<UdpAddress> {
   send(data: Uint8Array, recipient: UdpAddress): boolean {
     if (this.#closed) return true;
     const size = data.byteLength;
-    // -1: bytes of the core's own (a kept datagram, or any other), which no read will fill again.
-    const slot = data.buffer === this.#buffers[0].buffer ? 0 : data.buffer === this.#buffers[1].buffer ? 1 : -1;
-    if (slot !== -1) this.#sending[slot] += 1;
-    const settled = slot === -1 ? this.#released : this.#settled[slot];
-    this.#conn.send(data, recipient).then(settled, (error: unknown) => {
-      if (!this.#closed) this.#events.onSendError(error as Error, recipient);
-      settled(size);
-    });
+    const sending = this.#conn.send(data, recipient);
+    const fromBuffer = data.buffer === this.#buffer.buffer;
+    if (fromBuffer && this.#lent === undefined) {
+      this.#lent = sending;
+      this.#lentTo = recipient;
+      this.#lentSize = size;
+    } else {
+      if (fromBuffer) this.#sending += 1;
+      const settled = fromBuffer ? this.#settled : this.#released;
+      sending.then(settled, (error: unknown) => {
+        if (!this.#closed) this.#events.onSendError(error as Error, recipient);
+        settled(size);
+      });
+    }
     return this.#budget.take(size);
-  }
-
-  #done(slot: Slot, size: number): void {
-    this.#sending[slot] -= 1;
-    if (slot === this.#next && this.#sending[slot] === 0) this.#wakeUp();
-    this.#budget.release(size);
   }
 
   pause(): void {
@@ -142,17 +142,28 @@ class DenoDatagramSocket implements DatagramSocket<UdpAddress> {
 
   async #readLoop(): Promise<void> {
     const events = this.#events;
-    const buffers = this.#buffers;
     let failure: Error | undefined;
     while (!this.#closed) {
-      const slot = this.#next;
-      if (this.#paused || this.#sending[slot] > 0) {
+      const lent = this.#lent;
+      if (lent !== undefined) {
+        const size = this.#lentSize;
+        try {
+          await lent;
+        } catch (error) {
+          if (!this.#closed) events.onSendError(error as Error, this.#lentTo);
+        }
+        this.#lent = undefined;
+        this.#lentTo = undefined;
+        this.#budget.release(size);
+        continue;
+      }
+      if (this.#paused || this.#sending > 0) {
         await this.#sleep();
         continue;
       }
       let received: [Uint8Array, Deno.Addr];
       try {
-        received = await this.#conn.receive(buffers[slot]);
+        received = await this.#conn.receive(this.#buffer);
       } catch (error) {
         if (this.#closed || isClosedResource(error)) break;
         if (isDatagramError(error)) {
@@ -166,9 +177,8 @@ class DenoDatagramSocket implements DatagramSocket<UdpAddress> {
       if (this.#closed) break;
       const [data, from] = received;
       const sender = from as Deno.NetAddr;
-      this.#next = slot === 0 ? 1 : 0;
       if (events.onMessage(data, udpAddress(sender.hostname, sender.port))) {
-        buffers[slot] = new Uint8Array(DATAGRAM_BYTES);
+        this.#buffer = new Uint8Array(DATAGRAM_BYTES);
       }
     }
     this.#shut();
