@@ -77,7 +77,16 @@ export interface CliOptions {
 export type Command =
   | { readonly kind: "help" }
   | { readonly kind: "version" }
-  | { readonly kind: "serve"; readonly options: CliOptions };
+  | {
+      readonly kind: "serve";
+      readonly options: CliOptions;
+      /**
+       * What set each flag taken from the environment, for messages to name it: `port` to
+       * `TCP_ECHO_PORT`, `no-reuse-address` to `TCP_ECHO_REUSE_ADDRESS=0`. Empty when every
+       * setting came from the command line or the defaults.
+       */
+      readonly sources: ReadonlyMap<string, string>;
+    };
 
 /**
  * The defaults of {@link CliOptions}, as `--help` prints them.
@@ -253,6 +262,7 @@ function parseFlags(
   const envPort = strings.has("port") || transport.kind === "unix" ? undefined : env("PORT");
   return {
     kind: "serve",
+    sources,
     options: {
       transport,
       host: host(strings.get("host"), "--host") ?? host(envHost, "HOST environment variable") ?? DEFAULTS.host,

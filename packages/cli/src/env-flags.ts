@@ -80,6 +80,22 @@ function boolean(variable: string, value: string): boolean {
 }
 
 /**
+ * A message about flags, reworded to name what set the ones that came from the environment:
+ * `--port` becomes `TCP_ECHO_PORT`, `--no-reuse-address` becomes `TCP_ECHO_REUSE_ADDRESS=0`.
+ *
+ * @param message The message, naming flags as `--flag`.
+ * @param sources What {@link readEnvFlags} filled in.
+ * @returns The message, with each flag the environment set named by its variable.
+ */
+export function nameSources(message: string, sources: ReadonlyMap<string, string>): string {
+  let named = message;
+  for (const [flag, source] of sources) {
+    named = named.replace(new RegExp(`(?<![\\w-])--${flag}(?![\\w-])`, "g"), source);
+  }
+  return named;
+}
+
+/**
  * A usage error about flags that came from the environment, reworded to name their variables:
  * `invalid --port 'x'` becomes `invalid TCP_ECHO_PORT 'x'`.
  *
@@ -90,9 +106,6 @@ function boolean(variable: string, value: string): boolean {
  */
 export function nameVariables(error: unknown, sources: ReadonlyMap<string, string>): unknown {
   if (!(error instanceof UsageError)) return error;
-  let message = error.message;
-  for (const [flag, source] of sources) {
-    message = message.replace(new RegExp(`(?<![\\w-])--${flag}(?![\\w-])`, "g"), source);
-  }
+  const message = nameSources(error.message, sources);
   return message === error.message ? error : new UsageError(message);
 }

@@ -1,4 +1,5 @@
 import { TcpEchoError, UnsupportedOptionError } from "@tcp-echo/core";
+import { nameSources } from "./env-flags.ts";
 
 /** Why the server cannot run, as the one line the command prints, and the exit status. */
 export interface Failure {
@@ -34,6 +35,8 @@ const FLAGS: Readonly<Partial<Record<string, string>>> = {
  * core's message plus a remedy for the errors a person can fix, the bare message otherwise.
  *
  * @param error What was thrown.
+ * @param sources What set the flags taken from the environment (`Command`'s `sources`): a
+ * remedy then names the variable the user set (`TCP_ECHO_PORT`) instead of its flag.
  * @returns The line, the code and the exit status.
  *
  * @example The port is taken
@@ -45,13 +48,14 @@ const FLAGS: Readonly<Partial<Record<string, string>>> = {
  * // "Cannot listen on 127.0.0.1:7007: address already in use; pick another port with --port"
  * ```
  */
-export function describeFailure(error: unknown): Failure {
+export function describeFailure(error: unknown, sources?: ReadonlyMap<string, string>): Failure {
   if (error instanceof TcpEchoError) {
     const flag = error instanceof UnsupportedOptionError ? FLAGS[error.option] : undefined;
     const address = (error as { address?: unknown }).address;
     const remedies = typeof address === "string" && address.startsWith("unix:") ? UNIX_REMEDIES : REMEDIES;
     const remedy = flag === undefined ? remedies[error.code] : `run without ${flag} on this runtime`;
-    const message = remedy === undefined ? error.message : `${error.message}; ${remedy}`;
+    const named = remedy === undefined || sources === undefined ? remedy : nameSources(remedy, sources);
+    const message = named === undefined ? error.message : `${error.message}; ${named}`;
     return { message, code: error.code, exitCode: error.code === "ERR_INVALID_ADDRESS" ? 2 : 1 };
   }
   const code = (error as { code?: unknown } | null)?.code;

@@ -49,7 +49,7 @@ export async function main(platform: Platform, adapter: Adapter): Promise<number
       const { supervise } = await import("./workers/supervisor.ts");
       return await supervise(platform, adapter, command.options);
     }
-    return await run(platform, adapter, command.options);
+    return await run(platform, adapter, command.options, command.sources);
   } catch (error) {
     if (error instanceof UsageError) {
       platform.stderr(`tcp-echo: ${error.message}\nTry 'tcp-echo --help' for more information.\n`);
@@ -61,7 +61,12 @@ export async function main(platform: Platform, adapter: Adapter): Promise<number
   }
 }
 
-async function run(platform: Platform, adapter: Adapter, options: CliOptions): Promise<number> {
+async function run(
+  platform: Platform,
+  adapter: Adapter,
+  options: CliOptions,
+  sources: ReadonlyMap<string, string>,
+): Promise<number> {
   const worker = workerTag(platform);
   const log = createLogger({
     format: options.logFormat,
@@ -133,7 +138,7 @@ async function run(platform: Platform, adapter: Adapter, options: CliOptions): P
   } catch (error) {
     muted = true;
     await server?.shutdown({ timeout: 0 }).catch(() => {});
-    return fail(log, describeFailure(error));
+    return fail(log, describeFailure(error, sources));
   }
   const started = held;
   held = undefined;

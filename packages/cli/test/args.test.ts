@@ -6,7 +6,7 @@ const noEnv = (): undefined => undefined;
 
 describe("parseCommandLine", () => {
   test("no arguments serve on the defaults", () => {
-    expect(parseCommandLine([], noEnv)).toEqual({ kind: "serve", options: DEFAULTS });
+    expect(parseCommandLine([], noEnv)).toEqual({ kind: "serve", options: DEFAULTS, sources: new Map() });
     expect(DEFAULTS).toMatchObject({
       host: "127.0.0.1",
       port: 7007,

@@ -215,6 +215,16 @@ describe.concurrent.each(RUNTIMES)("tcp-echo on %s", (runtime) => {
     });
   });
 
+  test("TCP_ECHO_REUSE_ADDRESS=0 is refused the same way, naming the variable rather than a flag", async () => {
+    const result = await runToExit(runtime, ["--port", "0"], { env: { TCP_ECHO_REUSE_ADDRESS: "0" } });
+    expect(result).toEqual({
+      code: 1,
+      signal: null,
+      stdout: "",
+      stderr: `tcp-echo: Cannot use option 'reuseAddress: false' on ${runtime}: ${REUSE_ADDRESS_ALWAYS_ON[runtime]}; run without TCP_ECHO_REUSE_ADDRESS=0 on this runtime\n`,
+    });
+  });
+
   test("--backlog is passed on where the runtime can, and refused in one line where it cannot", async () => {
     if (runtime === "bun") {
       expect(await runToExit(runtime, ["--backlog", "64", "--port", "0"])).toEqual({
