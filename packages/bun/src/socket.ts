@@ -95,7 +95,14 @@ export class BunSocket<A extends SocketAddress> implements StreamSocket<A> {
   // Socket handlers, called by the listener's `socket` table.
 
   onData(chunk: Uint8Array): void {
-    this.#events?.onData(chunk);
+    const events = this.#events;
+    if (events === undefined) return;
+    if (chunk.byteLength < RELEASE_MIN) {
+      events.onData(chunk);
+      return;
+    }
+    // Only borrowed, and every byte written from it already taken: nothing reads it any more.
+    if (!events.onData(chunk) && events.bytesSent === events.bytesAccepted) release(chunk);
   }
 
   onEnd(): void {
@@ -119,6 +126,29 @@ export class BunSocket<A extends SocketAddress> implements StreamSocket<A> {
     // before it (Bun 1.4): a clean close then is that end of stream, and the core hears it first.
     if (this.#writeShut && !this.#ended && this.#failure === undefined) this.#events?.onEnd();
     this.#events?.onClose(this.#failure);
+  }
+}
+
+/**
+ * Reads at least this large are released once borrowed (see `release()`). Below it the check
+ * itself cost more than it saved: 1 KiB request-response traffic lost 8% of its throughput and
+ * doubled its p99 when every read took it, where 64 KiB streams and 1 KiB with 16 in flight
+ * (reads of many messages at once) gained.
+ */
+const RELEASE_MIN = 16 * 1024;
+
+/**
+ * Frees a read's memory now instead of at the next garbage collection. Bun hands every read over
+ * in a buffer of its own (up to hundreds of KiB under stream load), so a busy socket would make
+ * JavaScriptCore collect every few hundred microseconds and the allocator hand out cold memory
+ * for the next read; detaching the buffer gives its memory straight back (64 KiB unix streams:
+ * a tenth of the page faults, about a fifth more throughput). Only a buffer that is wholly the
+ * chunk's, as Bun's are.
+ */
+function release(chunk: Uint8Array): void {
+  const buffer = chunk.buffer as ArrayBuffer & { transfer?(length: number): ArrayBuffer };
+  if (chunk.byteOffset === 0 && buffer.byteLength === chunk.byteLength && buffer.transfer !== undefined) {
+    buffer.transfer(0);
   }
 }
 
