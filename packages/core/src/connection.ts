@@ -40,10 +40,11 @@ import { WriteQueue, type WriteQueueOwner } from "./write-queue.ts";
 export interface ConnectionHandler<A extends SocketAddress = SocketAddress> {
   /**
    * True when the handler is done with each chunk once `onData` returns, except for what it
-   * passed to `write()`, which the connection holds until sent. The adapter may then read into
-   * the same memory again (Deno does) or free it (Bun does, for reads of 16 KiB or more: a chunk
-   * kept past `onData` is then empty), so a handler that keeps a chunk, or a part of it, for
-   * later must leave this unset and own its chunks.
+   * passed to this connection's `write()`, which the connection holds until sent. The adapter
+   * may then read into the same memory again (Deno does) or free it (Bun does, for reads of 16
+   * KiB or more: a chunk kept past `onData` is then empty), so a handler that keeps a chunk, or
+   * a part of it, for later, or writes it to another connection as a proxy would, must leave
+   * this unset and own its chunks.
    */
   readonly borrowsChunks?: boolean;
   /** Bytes arrived. Yours to keep unless `borrowsChunks` is set. */
