@@ -40,8 +40,9 @@ export interface ListenSettings {
  * Lent chunks: `onData` returns whether the core kept the chunk. When it returns false, the
  * handler has only borrowed it: the adapter may read into that memory again, or free it, once
  * every byte the connection had accepted for writing when `onData` returned (`bytesAccepted`,
- * read right after the call) has been sent (`bytesSent` reached it). Bytes a handler writes back from a
- * borrowed chunk are sent from that memory, so reusing it earlier would corrupt them.
+ * read right after the call) has been sent (`bytesSent` reached it). Bytes a handler writes back
+ * from a borrowed chunk are sent from that memory, so reusing or freeing it earlier would
+ * corrupt them.
  */
 export interface SocketEvents {
   /**
