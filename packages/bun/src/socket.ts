@@ -142,7 +142,7 @@ const RELEASE_MIN = 16 * 1024;
  * in a buffer of its own (up to hundreds of KiB under stream load), so a busy socket would make
  * JavaScriptCore collect every few hundred microseconds and the allocator hand out cold memory
  * for the next read; detaching the buffer gives its memory straight back (64 KiB unix streams:
- * a tenth of the page faults, about a fifth more throughput). Only a buffer that is wholly the
+ * about a quarter of the page faults, about a fifth more throughput). Only a buffer that is wholly the
  * chunk's, as Bun's are.
  */
 function release(chunk: Uint8Array): void {
