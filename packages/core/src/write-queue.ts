@@ -159,8 +159,7 @@ export class WriteQueue {
       if (typeof taken !== "number") {
         this.#current = chunk;
         this.#bits |= WAITING_PROMISE;
-        this.#onSettled ??= (count) => this.#settled(count);
-        this.#onFailed ??= (error) => this.#failed(error);
+        if (this.#onSettled === undefined) this.#makeSettlers();
         taken.then(this.#onSettled, this.#onFailed);
         return;
       }
@@ -177,6 +176,13 @@ export class WriteQueue {
     }
     this.#progressed();
     if (this.#after() !== OPEN) this.#finish();
+  }
+
+  // Apart from #follow(): a function that makes a closure gets a context at every call, and
+  // #follow() runs for every chunk a send takes later.
+  #makeSettlers(): void {
+    this.#onSettled = (count) => this.#settled(count);
+    this.#onFailed = (error) => this.#failed(error);
   }
 
   #settled(taken: number): void {

@@ -2,7 +2,15 @@ import type { SocketAddress } from "@tcp-echo/core";
 import type { SocketEvents, StreamSocket } from "@tcp-echo/core/transport";
 import type { AddressOf } from "./address.ts";
 import { isClosedResource, isEndOfStream } from "./errors.ts";
-import { ReadBuffers } from "./read-buffers.ts";
+import { firstReadBuffer, nextReadSize } from "./read-buffers.ts";
+
+// The socket's state is one small integer (an idle server holds one socket per client).
+const PAUSED = 1;
+/** A read is pending. */
+const READING = 2;
+const READ_ENDED = 4;
+const WRITE_SHUT = 8;
+const CLOSED = 16;
 
 // https://docs.deno.com/api/deno/~/Deno.Conn (a TcpConn, TlsConn or UnixConn)
 // Reads go through conn.read(): conn.readable would close the whole connection at the peer's
@@ -14,13 +22,9 @@ export class DenoSocket<A extends SocketAddress> implements StreamSocket<A> {
   readonly #conn: Deno.Conn;
   readonly #address: AddressOf<A>;
   #events: SocketEvents | undefined;
-  #buffers: ReadBuffers | undefined;
-  #paused = false;
-  /** A read is pending. */
-  #reading = false;
-  #readEnded = false;
-  #writeShut = false;
-  #closed = false;
+  /** What the next read goes into; a chunk the core kept is never read into again. */
+  #buffer: Uint8Array | undefined;
+  #flags = 0;
   #failure: Error | undefined;
   readonly #onRead = (n: number | null): void => this.#delivered(n);
   readonly #onReadFailed = (error: unknown): void => this.#readFailed(error);
@@ -33,11 +37,11 @@ export class DenoSocket<A extends SocketAddress> implements StreamSocket<A> {
   /** Wires the core's events; a close made while the core was being handed the socket is reported now. */
   start(events: SocketEvents): void {
     this.#events = events;
-    if (this.#closed) {
+    if ((this.#flags & CLOSED) !== 0) {
       events.onClose(this.#failure);
       return;
     }
-    this.#buffers = new ReadBuffers(events);
+    this.#buffer = firstReadBuffer();
     this.#read();
   }
 
@@ -50,7 +54,7 @@ export class DenoSocket<A extends SocketAddress> implements StreamSocket<A> {
   }
 
   send(chunk: Uint8Array): number | Promise<number> {
-    if (this.#closed) return -1;
+    if ((this.#flags & CLOSED) !== 0) return -1;
     return this.#conn.write(chunk);
   }
 
@@ -64,20 +68,20 @@ export class DenoSocket<A extends SocketAddress> implements StreamSocket<A> {
   }
 
   pause(): void {
-    this.#paused = true;
+    this.#flags |= PAUSED;
   }
 
   resume(): void {
-    this.#paused = false;
+    this.#flags &= ~PAUSED;
     this.#read();
   }
 
   closeWrite(): void {
-    if (this.#closed || this.#writeShut) return;
-    this.#writeShut = true;
+    if ((this.#flags & (CLOSED | WRITE_SHUT)) !== 0) return;
+    this.#flags |= WRITE_SHUT;
     this.#conn.closeWrite().then(
       () => {
-        if (this.#readEnded) this.#destroy(undefined);
+        if ((this.#flags & READ_ENDED) !== 0) this.#destroy(undefined);
       },
       (error: unknown) => this.reset(error),
     );
@@ -88,7 +92,8 @@ export class DenoSocket<A extends SocketAddress> implements StreamSocket<A> {
   }
 
   reset(cause?: unknown): void {
-    this.#destroy(cause === undefined || this.#closed || isClosedResource(cause) ? undefined : (cause as Error));
+    const quiet = cause === undefined || (this.#flags & CLOSED) !== 0 || isClosedResource(cause);
+    this.#destroy(quiet ? undefined : (cause as Error));
   }
 
   /**
@@ -98,37 +103,43 @@ export class DenoSocket<A extends SocketAddress> implements StreamSocket<A> {
    */
   #read(): void {
     const events = this.#events;
-    if (this.#reading || this.#paused || this.#closed || this.#readEnded || events === undefined) return;
+    if ((this.#flags & (READING | PAUSED | CLOSED | READ_ENDED)) !== 0 || events === undefined) return;
     if (events.bytesSent < events.bytesAccepted) return;
-    this.#reading = true;
-    this.#conn.read((this.#buffers as ReadBuffers).next()).then(this.#onRead, this.#onReadFailed);
+    this.#flags |= READING;
+    this.#conn.read(this.#buffer as Uint8Array).then(this.#onRead, this.#onReadFailed);
   }
 
+  /** Hands the first `n` bytes of the buffer to the core, sizes the next read, and reads again. */
   #delivered(n: number | null): void {
-    this.#reading = false;
-    if (this.#closed) return;
-    if (n === null) this.#ended();
-    else {
-      (this.#buffers as ReadBuffers).delivered(n);
-      this.#read();
+    this.#flags &= ~READING;
+    if ((this.#flags & CLOSED) !== 0) return;
+    if (n === null) {
+      this.#ended();
+      return;
     }
+    const buffer = this.#buffer as Uint8Array;
+    const size = buffer.byteLength;
+    const kept = (this.#events as SocketEvents).onData(n === size ? buffer : buffer.subarray(0, n));
+    const next = nextReadSize(n, size);
+    if (kept || next !== size) this.#buffer = new Uint8Array(next);
+    this.#read();
   }
 
   #readFailed(error: unknown): void {
-    this.#reading = false;
-    if (isEndOfStream(error) && !this.#closed) this.#ended();
+    this.#flags &= ~READING;
+    if (isEndOfStream(error) && (this.#flags & CLOSED) === 0) this.#ended();
     else this.reset(error);
   }
 
   #ended(): void {
-    this.#readEnded = true;
+    this.#flags |= READ_ENDED;
     this.#events?.onEnd();
-    if (this.#writeShut) this.#destroy(undefined);
+    if ((this.#flags & WRITE_SHUT) !== 0) this.#destroy(undefined);
   }
 
   #destroy(error: Error | undefined): void {
-    if (this.#closed) return;
-    this.#closed = true;
+    if ((this.#flags & CLOSED) !== 0) return;
+    this.#flags |= CLOSED;
     this.#failure = error;
     try {
       this.#conn.close();
