@@ -23,6 +23,27 @@ const whole = (x) => `${Math.round(x * 100)}%`;
 /** A bootstrap interval as `[low, high]`; `-` for a row summarized before intervals existed. */
 const interval = (i) => (i === undefined ? "-" : `[${pct(i.low)}, ${pct(i.high)}]`);
 
+/**
+ * What the mean round trip says, beside the p99 verdict: every scenario is a closed loop, so by
+ * Little's law the mean round trip is what is in flight over the throughput.
+ */
+const LITTLE =
+  "Every load here is a closed loop (each connection or source keeps a fixed number of messages in flight), " +
+  "so by Little's law the mean round trip is what is in flight over the throughput: the mean's ratio is the " +
+  "inverse of the throughput's, shown beside it, and a server 3% slower is 3% slower on the mean round trip. " +
+  "Where the two part (streams time a chunk from its last byte written, not from its place in the window; " +
+  "a few stalls of a second weigh on a mean), the tail is the reason. What p99 adds beyond the mean is the " +
+  "tail's shape: how one event loop takes turns over the connections, its collections, and the machine's noise.";
+
+/** The median over the pairs of control / ours throughput: what the mean round trip's ratio follows. */
+const inverseThroughput = (r) => {
+  const inverse = (r.perPair ?? []).map((p) => 1 / p.ratios.throughput).filter(Number.isFinite);
+  if (inverse.length === 0) return undefined;
+  inverse.sort((a, b) => a - b);
+  const mid = inverse.length >> 1;
+  return inverse.length % 2 === 1 ? inverse[mid] : (inverse[mid - 1] + inverse[mid]) / 2;
+};
+
 const isStream = (id) => scenarioById(id)?.mode === "stream";
 const isUdp = (id) => scenarioById(id)?.transport === "udp";
 /** Rows with a throughput and p99 to report: all but a memory-only scenario's. */
@@ -298,7 +319,8 @@ export function renderMarkdown(result) {
       out.push("", "### Round-trip latency (us)", "");
       out.push(
         `The p99 target is met when the whole interval of ours / control is at or under ${whole(TARGETS.p99.max)}, ` +
-          "missed when the whole interval is over it.",
+          "missed when the whole interval is over it. " +
+          LITTLE,
         "",
       );
       const lat = (side) => `${med(side.p50Us, 1)} / ${med(side.p99Us, 1)} / ${med(side.p999Us, 1)}`;
@@ -309,6 +331,7 @@ export function renderMarkdown(result) {
             ":Runtime",
             "tcp-echo p50 / p99 / p99.9",
             "control p50 / p99 / p99.9",
+            "mean ours / control (1 / throughput's)",
             "p99 ours / control",
             "95% interval",
             ":verdict",
@@ -318,6 +341,7 @@ export function renderMarkdown(result) {
             r.runtime,
             lat(r.ours),
             lat(r.control),
+            `${pct(r.ratios.meanLatency?.median)} (${pct(inverseThroughput(r))})`,
             pct(r.ratios.p99?.median),
             interval(r.intervals?.p99),
             verdict(targets, r, "p99"),

@@ -26,6 +26,7 @@ export const CLIENT_BOUND_PERCENT = 90;
 export const METRICS = Object.freeze({
   messagesPerSec: (s) => s.client.messagesPerSec,
   mibPerSec: (s) => s.client.mibPerSec,
+  meanUs: (s) => s.client.latencyUs.mean,
   p50Us: (s) => s.client.latencyUs.p50,
   p99Us: (s) => s.client.latencyUs.p99,
   p999Us: (s) => s.client.latencyUs.p999,
@@ -44,12 +45,13 @@ export const METRICS = Object.freeze({
 });
 
 /**
- * The ratios taken pair by pair: ours / control within the same run. The memory ratios are
- * information: the idle memory target is judged on a difference (see `idleExcessKiB`), and peak
- * RSS has none.
+ * The ratios taken pair by pair: ours / control within the same run. The memory ratios and the
+ * mean round trip's are information: the idle memory target is judged on a difference (see
+ * `idleExcessKiB`), peak RSS has none, and the mean round trip follows the throughput (Little's law).
  */
 const RATIOS = Object.freeze({
   throughput: "messagesPerSec",
+  meanLatency: "meanUs",
   p99: "p99Us",
   cpuPerMessage: "serverCpuUsPerMessage",
   peakMemory: "peakRssKiB",

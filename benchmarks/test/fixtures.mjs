@@ -29,7 +29,7 @@ export function sample({
       mibPerSec: (rate * 64) / 2 ** 20,
       windowMs: 1000,
       messages: rate,
-      latencyUs: { p50: p99 / 2, p99, p999: p99 * 2 },
+      latencyUs: { mean: (p99 * 3) / 5, p50: p99 / 2, p99, p999: p99 * 2 },
       client: { cpuPercent: client, cpuUserMs: client, cpuSysMs: client * 9 },
       // UDP: loss over 100,000 datagrams sent, every loss a full receive buffer.
       ...(loss === undefined

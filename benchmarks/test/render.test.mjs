@@ -63,6 +63,13 @@ describe("renderMarkdown()", () => {
     );
   });
 
+  test("shows the mean round trip's ratio beside the inverse of the throughput's, and says why they go together", () => {
+    // node: mean 72 us against 60 (120%), throughput 950 against 1,000 (1 / 95% = 105.3%).
+    expect(markdown).toMatch(/\| node \| 60\.0 \/ 120\.0 \/ 240\.0 \| .* \| 120\.0% \(105\.3%\) \| 120\.0% \|/);
+    expect(markdown).toMatch(/\| bun \| .* \| 100\.0% \(100\.0%\) \| 100\.0% \|/);
+    expect(markdown).toContain("by Little's law the mean round trip is what is in flight over the throughput");
+  });
+
   test("says by how much each missed target is missed", () => {
     expect(markdown).toContain(
       "- node, 64 B ping-pong, 1 connection: 95.0% [95.0%, 95.0%] of the control's throughput: missed, 2.0 points short of 97%, the whole interval below it.",
