@@ -4,7 +4,15 @@
  * [low, high] (95%, see interval.mjs), verdicts met, missed or undecided (see verdict.mjs).
  */
 import { loadTiming, MEMORY_SCENARIO, measuresIdleMemory, SCENARIOS, scenarioById } from "./scenarios.mjs";
-import { CLIENT_BOUND_PERCENT, kibInterval, kibPerConnection, lossPct, lossPoints, pairCount } from "./summary.mjs";
+import {
+  CLIENT_BOUND_PERCENT,
+  describe,
+  kibInterval,
+  kibPerConnection,
+  lossPct,
+  lossPoints,
+  pairCount,
+} from "./summary.mjs";
 import { idleMemoryAllowanceKiB, MIN_PAIRS, SETTLING_PAIRS, TARGETS } from "./verdict.mjs";
 
 const num = (n, digits = 0) =>
@@ -36,13 +44,7 @@ const LITTLE =
   "tail's shape: how one event loop takes turns over the connections, its collections, and the machine's noise.";
 
 /** The median over the pairs of control / ours throughput: what the mean round trip's ratio follows. */
-const inverseThroughput = (r) => {
-  const inverse = (r.perPair ?? []).map((p) => 1 / p.ratios.throughput).filter(Number.isFinite);
-  if (inverse.length === 0) return undefined;
-  inverse.sort((a, b) => a - b);
-  const mid = inverse.length >> 1;
-  return inverse.length % 2 === 1 ? inverse[mid] : (inverse[mid - 1] + inverse[mid]) / 2;
-};
+const inverseThroughput = (r) => describe((r.perPair ?? []).map((p) => 1 / p.ratios.throughput))?.median;
 
 const isStream = (id) => scenarioById(id)?.mode === "stream";
 const isUdp = (id) => scenarioById(id)?.transport === "udp";
