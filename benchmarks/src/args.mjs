@@ -2,9 +2,11 @@
  * The benchmark's command line, checked before anything starts: a typo in a scenario id should
  * cost one line, not a 31-minute run of the wrong matrix.
  */
+import { existsSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ALL_SCENARIOS, QUICK_SCENARIOS, SCENARIOS, scenarioById, TRANSPORTS } from "./scenarios.mjs";
-import { RUNTIMES } from "./servers.mjs";
+import { OURS, RUNTIMES } from "./servers.mjs";
 
 /**
  * Pairs per cell by default: enough for a verdict on a clear result (see verdict.mjs) in about
@@ -28,6 +30,7 @@ const OPTIONS = Object.freeze({
   servers: { type: "string" },
   out: { type: "string" },
   note: { type: "string" },
+  baseline: { type: "string" },
 });
 
 /** Options renamed since a results file recorded them, and what to use instead. */
@@ -51,6 +54,8 @@ export class UsageError extends Error {
  * @property {import("./servers.mjs").ServerKind[]} servers
  * @property {string | undefined} out
  * @property {string | undefined} note
+ * @property {string | undefined} baseline an absolute path: a built checkout of tcp-echo that
+ *   stands in for the control, so each ratio is this tree's code over that one's (see baseline())
  */
 
 /**
@@ -82,17 +87,42 @@ export function parseBenchArgs(argv) {
   const scenarios = picked.filter((id) => transports.includes(scenarioById(id).transport));
   if (scenarios.length === 0)
     throw new UsageError(`no scenario left: none of ${picked.join(", ")} runs over ${transports.join(", ")}`);
+  const runtimes = list(values.runtimes, RUNTIMES, "runtime");
+  const servers = list(values.servers, ["ours", "control"], "server");
   return {
     quick: values.quick,
     pairs: count(values.pairs, defaults.pairs, "pairs"),
     warmupMs: count(values["warmup-ms"], defaults.warmupMs, "warmup-ms"),
     durationMs: count(values["duration-ms"], defaults.durationMs, "duration-ms"),
-    runtimes: list(values.runtimes, RUNTIMES, "runtime"),
+    runtimes,
     scenarios: scenarios.map((id) => scenarioById(id)),
-    servers: list(values.servers, ["ours", "control"], "server"),
+    servers,
     out: values.out,
     note: values.note,
+    baseline: values.baseline === undefined ? undefined : baseline(values.baseline, runtimes, scenarios, servers),
   };
+}
+
+/**
+ * `--baseline DIR`: before and after. The control's place goes to tcp-echo itself, started from
+ * DIR (another checkout, built: a worktree at the commit to compare with) through the same
+ * entrypoint, runtime and flags as ours, so a ratio is the change's effect and nothing else.
+ * Only the matrix's scenarios: a comparison already runs tcp-echo on both of its sides.
+ * @returns {string} DIR, absolute
+ */
+function baseline(dir, runtimes, scenarios, servers) {
+  const at = resolve(dir);
+  if (!existsSync(at) || !statSync(at).isDirectory()) throw new UsageError(`--baseline ${dir} is not a directory`);
+  if (servers.length !== 2) throw new UsageError("--baseline compares ours with the baseline: leave out --servers");
+  const comparison = scenarios.find((id) => scenarioById(id).compare !== undefined);
+  if (comparison !== undefined)
+    throw new UsageError(`--baseline takes the matrix's scenarios; ${comparison} already runs tcp-echo on both sides`);
+  const missing = runtimes.find((runtime) => !existsSync(join(at, OURS[runtime])));
+  if (missing !== undefined)
+    throw new UsageError(
+      `--baseline ${dir} has no ${OURS[missing]}: check out tcp-echo there and build it (npm ci && npm run build)`,
+    );
+  return at;
 }
 
 /** parseArgs' own messages run to several sentences; keep the first, and name what is known. */

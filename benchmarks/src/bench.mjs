@@ -9,7 +9,8 @@
  *
  * Options (see args.mjs): --pairs N, --warmup-ms N, --duration-ms N, --runtimes node,deno,bun,
  * --scenarios id,id, --transports tcp,tls,unix,udp, --servers ours,control, --out DIR, --note TEXT
- * (recorded with the results, e.g. what else ran on the machine). Exits 2 with one line for a bad command line, 1 when any
+ * (recorded with the results, e.g. what else ran on the machine), --baseline DIR (before and after:
+ * tcp-echo built in another checkout takes the control's place; see args.mjs). Exits 2 with one line for a bad command line, 1 when any
  * session fails (a byte not echoed, a server that did not start or did not exit 0 on SIGTERM); a
  * missed or undecided performance target is reported, never an error. A full run into the default
  * folder also refreshes the block of the repository's README.md between the bench:results markers
@@ -24,7 +25,7 @@ import { parseBenchArgs, UsageError } from "./args.mjs";
 import { makeCertificates } from "./certificates.mjs";
 import { LEVEL, RESAMPLES, SEED } from "./interval.mjs";
 import { ensureLoadgen } from "./loadgen.mjs";
-import { describeMachine } from "./machine.mjs";
+import { commitOf, describeMachine } from "./machine.mjs";
 import { renderAll, renderMarkdown, updateReadme } from "./render.mjs";
 import { COMPARISONS, comparisonOf, loadTiming, measuresIdleMemory, SCENARIOS } from "./scenarios.mjs";
 import { MALLOC_TRIM_THRESHOLD, RUNTIMES, runtimeBinaries } from "./servers.mjs";
@@ -59,8 +60,13 @@ const { runtimes, scenarios, servers: kinds } = args;
 const outDir = resolve(args.out ?? (quick ? join(benchDir, ".tmp", "quick") : join(benchDir, "results")));
 // Every full run keeps its JSON. latest.* and the README block show the last run of the whole
 // matrix; a run of a subset (--runtimes, --scenarios, --servers) is kept beside them, not over them.
-const complete = runtimes.length === RUNTIMES.length && scenarios.length === SCENARIOS.length && kinds.length === 2;
-const label = quick ? "quick" : complete ? "full" : "subset";
+// A run against a baseline measures a change, not the targets: it is never the matrix's result.
+const complete =
+  args.baseline === undefined &&
+  runtimes.length === RUNTIMES.length &&
+  scenarios.length === SCENARIOS.length &&
+  kinds.length === 2;
+const label = quick ? "quick" : complete ? "full" : args.baseline === undefined ? "subset" : "baseline";
 
 /** The CPUs this process may run on, from /proc (a container or CI runner may not start at 0). */
 function allowedCpus() {
@@ -117,6 +123,8 @@ if (compared.length > 0) {
   );
 }
 
+if (args.baseline !== undefined) method.baseline = { dir: args.baseline, commit: commitOf(args.baseline) };
+
 const bin = runtimeBinaries(root);
 const loadgen = ensureLoadgen(benchDir);
 // One throwaway CA and server certificate for the whole run, removed when it ends.
@@ -168,6 +176,10 @@ write(
 write(
   `load average (1, 5, 15 min): ${machine.loadAverageStart.join(", ")}${method.note ? `; note: ${method.note}` : ""}`,
 );
+if (method.baseline !== undefined)
+  write(
+    `control: tcp-echo from ${method.baseline.dir} (commit ${method.baseline.commit ?? "unknown"}), against this tree's`,
+  );
 if (!pinned) write("warning: server and client share CPUs: the figures are not comparable to a pinned run");
 if (machine.loadAverageStart[0] >= 0.5)
   write("warning: other work is running (load average above 0.5): expect noisy figures, and say so with --note");
@@ -183,6 +195,7 @@ const session = (runtime, kind, scenario) => ({
   settleMs: method.settleMs,
   cpus,
   certificates,
+  baseline: args.baseline,
 });
 
 // A discarded round first: disk caches, Deno's module graph and the CPU frequency settle.

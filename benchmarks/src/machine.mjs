@@ -32,8 +32,6 @@ export function describeMachine(root, bin) {
   const cpuList = cpus();
   const osRelease = read("/etc/os-release");
   const prettyName = osRelease && /^PRETTY_NAME="?([^"\n]*)"?/m.exec(osRelease)?.[1];
-  const commit = run("git", ["rev-parse", "--short", "HEAD"], root);
-  const dirty = run("git", ["status", "--porcelain", "--untracked-files=no"], root);
   return {
     cpuModel: cpuList[0]?.model,
     cores: cpuList.length,
@@ -48,6 +46,17 @@ export function describeMachine(root, bin) {
         .replace(/ \(.*$/, ""),
       bun: run(bin.bun, ["--version"]),
     },
-    commit: commit === undefined ? undefined : `${commit}${dirty ? " (with local changes)" : ""}`,
+    commit: commitOf(root),
   };
+}
+
+/**
+ * The commit checked out in `dir`, marked when tracked files have changed since.
+ * @param {string} dir
+ * @returns {string | undefined} undefined outside a git checkout
+ */
+export function commitOf(dir) {
+  const commit = run("git", ["rev-parse", "--short", "HEAD"], dir);
+  const dirty = run("git", ["status", "--porcelain", "--untracked-files=no"], dir);
+  return commit === undefined ? undefined : `${commit}${dirty ? " (with local changes)" : ""}`;
 }

@@ -283,6 +283,7 @@ export function renderMarkdown(result) {
           `and a verdict: met, missed, or undecided when the interval cannot tell (no verdict from fewer than ${MIN_PAIRS} pairs).` +
           (comparisons.length > 0 ? ` ${compared}` : "")),
   );
+  if (result.method.baseline !== undefined) out.push("", baselineNote(result.method.baseline));
   const noise = [
     m.loadAverageStart &&
       `load average ${m.loadAverageStart[0]} at the start, ${m.loadAverageEnd?.[0] ?? "-"} at the end`,
@@ -722,6 +723,15 @@ function proxySection(result, cells) {
     ),
   );
   return out;
+}
+
+/** What "control" means in a run with `--baseline`. */
+function baselineNote({ dir, commit }) {
+  return (
+    `Before and after: "control" here is tcp-echo itself, built in ${dir} (commit ${commit ?? "unknown"}) and started ` +
+    "through the same entrypoint with the same runtime and flags as ours, so each ratio is this tree's code over that " +
+    "one's, and a throughput verdict of met says this tree keeps at least 97% of the baseline's."
+  );
 }
 
 /**

@@ -40,6 +40,7 @@ const LOG_DEADLINE_MS = 10000;
  * @property {{ server: string | undefined, client: string | undefined, all?: string }} cpus
  *   `all`: every CPU the harness may use, for the server of a comparison with shared CPUs
  * @property {{ cert: string, key: string }} [certificates] the run's TLS certificate and key
+ * @property {string} [baseline] a built checkout of tcp-echo whose entrypoint runs as the control
  */
 
 /**
@@ -61,9 +62,12 @@ async function runOn(listen, o) {
   const side = comparison?.sides.find((s) => s.id === o.kind);
   if (comparison !== undefined && side === undefined)
     throw new TypeError(`${o.scenario.id} compares ${comparison.sides.map((s) => s.id).join(" and ")}, not ${o.kind}`);
+  // --baseline: the control is tcp-echo too, the same command run from the other checkout.
+  const fromBaseline = side === undefined && o.kind === "control" && o.baseline !== undefined;
+  const cwd = fromBaseline ? o.baseline : o.root;
   const { argv, entry } =
     side === undefined
-      ? serverCommand(o.runtime, o.kind, o.bin, listen)
+      ? serverCommand(o.runtime, fromBaseline ? "ours" : o.kind, o.bin, listen)
       : serverCommand(o.runtime, "ours", o.bin, listen, {
           flags: side.flags,
           denoFlags: comparison.denoFlags,
@@ -76,18 +80,18 @@ async function runOn(listen, o) {
   const sample = comparison === undefined ? sampleProcess : sampleTree;
   const clientExtra = side?.loadgen ?? [];
   const base = { runtime: o.runtime, server: o.kind, scenario: o.scenario.id };
-  if (!existsSync(join(o.root, entry))) {
+  if (!existsSync(join(cwd, entry))) {
     return {
       ...base,
       ok: false,
-      error: `Cannot start ${o.kind} on ${o.runtime}: ${entry} does not exist (run npm run build)`,
+      error: `Cannot start ${o.kind} on ${o.runtime}: ${join(cwd, entry)} does not exist (run npm run build there)`,
     };
   }
   let server;
   try {
     server = await startServer({
       argv,
-      cwd: o.root,
+      cwd,
       cpu: cpus.server,
       timeoutMs: 20000,
       listeners: side?.listeners ?? 1,

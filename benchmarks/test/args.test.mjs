@@ -1,9 +1,12 @@
 import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { DEFAULT_PAIRS, parseBenchArgs, UsageError } from "../src/args.mjs";
 import { ALL_SCENARIOS, SCENARIOS } from "../src/scenarios.mjs";
+import { OURS } from "../src/servers.mjs";
 
 const bench = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "bench.mjs");
 const fails = (argv) => {
@@ -107,6 +110,54 @@ describe("parseBenchArgs()", () => {
     expect(fails(["--pairs", "-3"])).toBe("--pairs needs a value; write one that starts with '-' as --pairs=-...");
     expect(fails(["--quick=yes"])).toBe("--quick takes no value");
     expect(fails(["stray"])).toBe("unexpected argument 'stray'");
+  });
+});
+
+describe("parseBenchArgs() with --baseline", () => {
+  /** A checkout with the entrypoints of `runtimes`, removed after `use`. */
+  const withCheckout = (runtimes, use) => {
+    const dir = mkdtempSync(join(tmpdir(), "tcp-echo-baseline-"));
+    try {
+      for (const runtime of runtimes) {
+        mkdirSync(dirname(join(dir, OURS[runtime])), { recursive: true });
+        writeFileSync(join(dir, OURS[runtime]), "");
+      }
+      use(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  test("takes a checkout with every entrypoint the run starts, as an absolute path", () => {
+    withCheckout(["node", "deno", "bun"], (dir) => {
+      expect(parseBenchArgs(["--baseline", dir]).baseline).toBe(dir);
+      expect(parseBenchArgs([]).baseline).toBeUndefined();
+    });
+    withCheckout(["deno"], (dir) => {
+      const args = parseBenchArgs(["--baseline", dir, "--runtimes", "deno", "--scenarios", "1k-100c-k16"]);
+      expect(args.baseline).toBe(dir);
+    });
+  });
+
+  test("names a missing directory or entrypoint, and what to do", () => {
+    expect(fails(["--baseline", "/nonexistent/tcp-echo"])).toBe("--baseline /nonexistent/tcp-echo is not a directory");
+    withCheckout(["node"], (dir) => {
+      expect(fails(["--baseline", dir, "--runtimes", "node,bun"])).toBe(
+        `--baseline ${dir} has no runtimes/bun/main.ts: check out tcp-echo there and build it (npm ci && npm run build)`,
+      );
+    });
+  });
+
+  test("refuses --servers and the comparisons, which have no control to replace", () => {
+    withCheckout(["node", "deno", "bun"], (dir) => {
+      expect(fails(["--baseline", dir, "--servers", "ours"])).toBe(
+        "--baseline compares ours with the baseline: leave out --servers",
+      );
+      const comparison = ALL_SCENARIOS.find((s) => s.compare !== undefined);
+      expect(fails(["--baseline", dir, "--scenarios", comparison.id])).toBe(
+        `--baseline takes the matrix's scenarios; ${comparison.id} already runs tcp-echo on both sides`,
+      );
+    });
   });
 });
 

@@ -45,6 +45,15 @@ describe("renderMarkdown()", () => {
     expect(markdown).not.toContain("MALLOC_TRIM_THRESHOLD_");
   });
 
+  test("says when the control was tcp-echo from another checkout (--baseline), and which commit", () => {
+    const baseline = { dir: "/work/tcp-echo-base", commit: "25937f2" };
+    const against = renderMarkdown({ ...run, method: { ...run.method, baseline } });
+    expect(against).toContain(
+      'Before and after: "control" here is tcp-echo itself, built in /work/tcp-echo-base (commit 25937f2)',
+    );
+    expect(markdown).not.toContain("Before and after");
+  });
+
   test("has a throughput row per runtime with the ratio, its interval and the verdict", () => {
     expect(markdown).toMatch(
       /\| 64 B ping-pong, 1 connection \| node \| 950 .* msg\/s .* \| 95\.0% \| \[95\.0%, 95\.0%\] \| \*\*missed\*\* \|/,
