@@ -3,7 +3,7 @@
  * and the commit.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { cpus, release, totalmem } from "node:os";
 
 function run(file, args, cwd) {
@@ -52,10 +52,13 @@ export function describeMachine(root, bin) {
 
 /**
  * The commit checked out in `dir`, marked when tracked files have changed since.
- * @param {string} dir
- * @returns {string | undefined} undefined outside a git checkout
+ * @param {string} dir the top of a checkout
+ * @returns {string | undefined} undefined when `dir` is not the top of a git checkout (a copy of
+ *   the tree inside another repository must not take that repository's commit)
  */
 export function commitOf(dir) {
+  const top = run("git", ["rev-parse", "--show-toplevel"], dir);
+  if (top === undefined || realpathSync(top) !== realpathSync(dir)) return undefined;
   const commit = run("git", ["rev-parse", "--short", "HEAD"], dir);
   const dirty = run("git", ["status", "--porcelain", "--untracked-files=no"], dir);
   return commit === undefined ? undefined : `${commit}${dirty ? " (with local changes)" : ""}`;
