@@ -59,6 +59,23 @@ describe("UDP echo over 127.0.0.1", () => {
     await manySources(thrice.target, { localAddress: "127.0.0.1", size: 1024 });
     expect(thrice.server.stats()).toMatchObject({ sendErrors: 0, handlerErrors: 0 });
   });
+
+  it("sends the lent datagram three times from a handler under 10,000 paced datagrams (32 in flight): every copy byte-exact", async (context) => {
+    udpCase(context);
+    // Enough datagrams queue for an adapter to read several at once (Deno widens to four reads
+    // in flight, each into its own buffer): a buffer read into again before its three sends
+    // are done would send another datagram's bytes.
+    await using thrice = await serveUdp({
+      handler(datagram, _sender, reply) {
+        reply(datagram);
+        reply(datagram);
+        reply(datagram);
+      },
+    });
+    const result = await pacedDatagrams(thrice.target, { localAddress: "127.0.0.1", copies: 3 });
+    context.annotate(`${result.answered} of ${result.sent} answered, ${result.lost} lost, in ${result.ms} ms`);
+    expect(thrice.server.stats()).toMatchObject({ sendErrors: 0, handlerErrors: 0 });
+  });
 });
 
 describe("UDP echo over IPv6", () => {

@@ -54,6 +54,7 @@ export type {
   StreamTransport,
 } from "./transport/stream.ts";
 export { resolveUdpBind, type UdpBindTarget } from "./udp/bind.ts";
+export { ReceiveWidth } from "./udp/receive-width.ts";
 export { SendBudget } from "./udp/send-budget.ts";
 export { type UdpAdapter, udpTransport } from "./udp/transport.ts";
 export { resolveUnixBind, type UnixBindTarget } from "./unix/bind.ts";

@@ -339,3 +339,36 @@ describe("SendBudget", () => {
     expect(writable).toBe(1);
   });
 });
+
+describe("ReceiveWidth", () => {
+  const load = async () => (await import("../src/transport.ts")).ReceiveWidth;
+
+  it("starts at one and probes with two after probeEvery completions", async () => {
+    const ReceiveWidth = await load();
+    const width = new ReceiveWidth({ max: 4, probeEvery: 5, window: 4 });
+    const grew = Array.from({ length: 5 }, () => width.completed(true));
+    expect(grew).toEqual([false, false, false, false, true]);
+    expect(width.wanted).toBe(2);
+  });
+
+  it("widens to max when completions share turns, and narrows to one when each has its own", async () => {
+    const ReceiveWidth = await load();
+    const width = new ReceiveWidth({ max: 4, probeEvery: 1, window: 6 });
+    width.completed(true);
+    // Three turns of two completions each: queueing.
+    const grew = [true, false, true, false, true, false].map((first) => width.completed(first));
+    expect(grew).toEqual([false, false, false, false, false, true]);
+    expect(width.wanted).toBe(4);
+    // Four turns of one and one of two: 6 completions in 5 turns, under half again as many.
+    const shrank = [true, true, true, true, true, false].map((first) => width.completed(first));
+    expect(shrank).toEqual([false, false, false, false, false, false]);
+    expect(width.wanted).toBe(1);
+  });
+
+  it("never widens with max 1", async () => {
+    const ReceiveWidth = await load();
+    const width = new ReceiveWidth({ max: 1, probeEvery: 2 });
+    for (let i = 0; i < 10; i++) expect(width.completed(i % 2 === 0)).toBe(false);
+    expect(width.wanted).toBe(1);
+  });
+});

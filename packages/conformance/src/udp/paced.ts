@@ -16,6 +16,12 @@ export interface PacedOptions extends UdpCaseOptions {
   readonly lostAfter?: number;
   /** Lost datagrams allowed. Default 1% of `count`. */
   readonly maxLost?: number;
+  /**
+   * Answers each datagram may get: 1 for an echo (the default); more for a handler that replies
+   * several times. Each is checked byte for byte; the first paces the sender, and one more than
+   * this fails.
+   */
+  readonly copies?: number;
 }
 
 /** What a paced run saw. */
@@ -34,7 +40,7 @@ export interface PacedResult {
  * Sends `count` datagrams from one socket, each with its sequence number and its own bytes, at
  * most `window` in flight (the echoes pace the sender, so no buffer on the way overflows),
  * and checks every echo byte for byte: a datagram that is no echo of one sent, or one echoed
- * twice, fails at once; more than `maxLost` lost fails.
+ * more than `copies` times, fails at once; more than `maxLost` lost fails.
  *
  * @param target The echo server.
  * @param options How many, how large, how many in flight.
@@ -42,7 +48,7 @@ export interface PacedResult {
  * @throws {Error} naming the first wrong datagram, or the loss.
  */
 export async function pacedDatagrams(target: UdpTarget, options: PacedOptions = {}): Promise<PacedResult> {
-  const { count = 10_000, size = 64, window = 32, lostAfter = 1000 } = options;
+  const { count = 10_000, size = 64, window = 32, lostAfter = 1000, copies = 1 } = options;
   const maxLost = options.maxLost ?? Math.floor(count / 100);
   if (size < 4) throw new RangeError(`size ${size}: a paced datagram holds a 4-byte sequence number`);
   const peer = await resolveUdpTarget(target);
@@ -79,8 +85,8 @@ export async function pacedDatagrams(target: UdpTarget, options: PacedOptions = 
         );
         return;
       }
-      if (echoed[sequence] === 1) {
-        settle(new Error(`datagram ${sequence} was echoed twice`));
+      if ((echoed[sequence] as number) >= copies) {
+        settle(new Error(`datagram ${sequence} was answered ${copies === 1 ? "twice" : `more than ${copies} times`}`));
         return;
       }
       try {
@@ -89,7 +95,8 @@ export async function pacedDatagrams(target: UdpTarget, options: PacedOptions = 
         settle(error);
         return;
       }
-      echoed[sequence] = 1;
+      echoed[sequence] = (echoed[sequence] as number) + 1;
+      if (echoed[sequence] !== 1) return;
       answered += 1;
       if (!inFlight.delete(sequence)) lost.delete(sequence);
       fill();
