@@ -31,6 +31,7 @@ const OPTIONS = Object.freeze({
   out: { type: "string" },
   note: { type: "string" },
   baseline: { type: "string" },
+  help: { type: "boolean", short: "h", default: false },
 });
 
 /** Options renamed since a results file recorded them, and what to use instead. */
@@ -42,7 +43,39 @@ export class UsageError extends Error {
 }
 
 /**
+ * What `--help` prints: every option with its default, and the ids it takes.
+ * @returns {string} the text, ending in a newline
+ */
+export function usage() {
+  const matrix = SCENARIOS.map((s) => s.id);
+  const comparisons = ALL_SCENARIOS.map((s) => s.id).filter((id) => !matrix.includes(id));
+  return `usage: npm run bench -- [options]   (or node benchmarks/src/bench.mjs [options])
+
+tcp-echo against a raw control server on each runtime, in interleaved pairs, with a 95% interval
+and a verdict (met, missed, undecided) per target. Results go to benchmarks/results/.
+
+  --quick             one short pair of the quick scenarios: the smoke run npm test does
+  --pairs N           interleaved ours/control pairs per cell (default ${FULL.pairs}; 15 or more settle a cell)
+  --warmup-ms N       warm-up before each measured session (default ${FULL.warmupMs})
+  --duration-ms N     measured time of each session (default ${FULL.durationMs})
+  --runtimes LIST     ${RUNTIMES.join(",")} (default all)
+  --transports LIST   ${TRANSPORTS.join(",")} (default all): only the scenarios over these
+  --scenarios LIST    scenario ids (default the matrix); see below
+  --servers LIST      ours,control (default both)
+  --out DIR           write the results there instead
+  --note TEXT         recorded with the results, e.g. what else ran on the machine
+  --baseline DIR      tcp-echo built in another checkout takes the control's place: a change
+                      measured before and after (see benchmarks/README.md)
+  -h, --help          this text
+
+The matrix: ${matrix.join(", ")}
+Comparisons (by name only): ${comparisons.join(", ")}
+`;
+}
+
+/**
  * @typedef {object} BenchArgs
+ * @property {boolean} help `--help`: print usage() and run nothing; the other fields are the defaults
  * @property {boolean} quick
  * @property {number} pairs interleaved ours/control pairs per scenario and runtime
  * @property {number} warmupMs
@@ -78,6 +111,8 @@ export function parseBenchArgs(argv) {
   } catch (error) {
     throw new UsageError(parseError(error));
   }
+  // --help answers whatever else the line holds.
+  if (values.help) return { ...parseBenchArgs([]), help: true };
   const defaults = values.quick ? QUICK : FULL;
   // The comparisons are picked by name only: the matrix is what runs without --scenarios.
   const matrix = SCENARIOS.map((s) => s.id);
@@ -90,6 +125,7 @@ export function parseBenchArgs(argv) {
   const runtimes = list(values.runtimes, RUNTIMES, "runtime");
   const servers = list(values.servers, ["ours", "control"], "server");
   return {
+    help: false,
     quick: values.quick,
     pairs: count(values.pairs, defaults.pairs, "pairs"),
     warmupMs: count(values["warmup-ms"], defaults.warmupMs, "warmup-ms"),

@@ -10,7 +10,7 @@
  * Options (see args.mjs): --pairs N, --warmup-ms N, --duration-ms N, --runtimes node,deno,bun,
  * --scenarios id,id, --transports tcp,tls,unix,udp, --servers ours,control, --out DIR, --note TEXT
  * (recorded with the results, e.g. what else ran on the machine), --baseline DIR (before and after:
- * tcp-echo built in another checkout takes the control's place; see args.mjs). Exits 2 with one line for a bad command line, 1 when any
+ * tcp-echo built in another checkout takes the control's place; see args.mjs), --help. Exits 2 with one line for a bad command line, 1 when any
  * session fails (a byte not echoed, a server that did not start or did not exit 0 on SIGTERM); a
  * missed or undecided performance target is reported, never an error. A full run into the default
  * folder also refreshes the block of the repository's README.md between the bench:results markers
@@ -21,7 +21,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseBenchArgs, UsageError } from "./args.mjs";
+import { parseBenchArgs, UsageError, usage } from "./args.mjs";
 import { makeCertificates } from "./certificates.mjs";
 import { LEVEL, RESAMPLES, SEED } from "./interval.mjs";
 import { ensureLoadgen } from "./loadgen.mjs";
@@ -42,6 +42,10 @@ try {
   if (!(error instanceof UsageError)) throw error;
   process.stderr.write(`bench: ${error.message}\n`);
   process.exit(2);
+}
+if (args.help) {
+  process.stdout.write(usage());
+  process.exit(0);
 }
 
 const quick = args.quick;

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
-import { DEFAULT_PAIRS, parseBenchArgs, UsageError } from "../src/args.mjs";
+import { DEFAULT_PAIRS, parseBenchArgs, UsageError, usage } from "../src/args.mjs";
 import { ALL_SCENARIOS, SCENARIOS } from "../src/scenarios.mjs";
 import { OURS } from "../src/servers.mjs";
 
@@ -167,5 +167,22 @@ describe("bench.mjs with a bad command line", () => {
     expect(run.status).toBe(2);
     expect(run.stdout).toBe("");
     expect(run.stderr).toBe(`bench: unknown scenario 'x'; known: ${ALL_SCENARIOS.map((s) => s.id).join(", ")}\n`);
+  });
+});
+
+describe("bench.mjs --help", () => {
+  test("prints the usage on stdout, names every option and scenario, and exits 0 without running", () => {
+    for (const flag of ["--help", "-h"]) {
+      const run = spawnSync(process.execPath, [bench, flag, "--scenarios", "x"], { encoding: "utf8" });
+      expect(run.status).toBe(0);
+      expect(run.stderr).toBe("");
+      expect(run.stdout).toBe(usage());
+    }
+    const text = usage();
+    for (const option of ["--quick", "--pairs", "--warmup-ms", "--duration-ms", "--runtimes", "--transports"])
+      expect(text).toContain(option);
+    for (const option of ["--scenarios", "--servers", "--out", "--note", "--baseline", "--help"])
+      expect(text).toContain(option);
+    for (const scenario of ALL_SCENARIOS) expect(text).toContain(scenario.id);
   });
 });
