@@ -20,12 +20,14 @@
  * import { ReceiveWidth } from "@tcp-echo/core/transport";
  *
  * const width = new ReceiveWidth({ max: 4, probeEvery: 8, window: 4 });
+ * const seen: number[] = [];
  * for (let i = 0; i < 8; i++) width.completed(true);
- * if (width.wanted !== 2) throw new Error("a probe of two after eight");
+ * seen.push(width.wanted); // a probe of two after eight
  * for (let i = 0; i < 4; i++) width.completed(i % 2 === 0); // two per turn
- * if (width.wanted !== 4) throw new Error("full width under a burst");
+ * seen.push(width.wanted); // the full width under a burst
  * for (let i = 0; i < 4; i++) width.completed(true); // one per turn
- * if (width.wanted !== 1) throw new Error("back to one");
+ * seen.push(width.wanted); // back to one
+ * if (seen.join() !== "2,4,1") throw new Error(seen.join());
  * ```
  */
 export class ReceiveWidth {
