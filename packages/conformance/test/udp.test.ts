@@ -2,6 +2,7 @@
 // checked by a node:dgram client with the same cases the bin runs against any UDP echo server
 // (src/udp). Each echo is compared byte for byte. The guards are in udp-guards.test.ts, the
 // server's life and errors in udp-lifecycle.test.ts.
+import type { DatagramHandler } from "@tcp-echo/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   echoesSize,
@@ -13,6 +14,13 @@ import {
   udpSizesCase,
 } from "../src/index.ts";
 import { exchangeOnce, serveUdp, type UdpEndpoint, udpCase } from "./datagrams.ts";
+
+/** A handler that sends each datagram back three times, from the lent buffer. */
+const replyThrice: DatagramHandler = (datagram, _sender, reply) => {
+  reply(datagram);
+  reply(datagram);
+  reply(datagram);
+};
 
 describe("UDP echo over 127.0.0.1", () => {
   let endpoint: UdpEndpoint;
@@ -49,13 +57,7 @@ describe("UDP echo over 127.0.0.1", () => {
     udpCase(context);
     // Each reply is sent from the runtime's read buffer while the next datagrams arrive: a
     // buffer read into again before all three sends are done would send another source's bytes.
-    await using thrice = await serveUdp({
-      handler(datagram, _sender, reply) {
-        reply(datagram);
-        reply(datagram);
-        reply(datagram);
-      },
-    });
+    await using thrice = await serveUdp({ handler: replyThrice });
     await manySources(thrice.target, { localAddress: "127.0.0.1", size: 1024 });
     expect(thrice.server.stats()).toMatchObject({ sendErrors: 0, handlerErrors: 0 });
   });
@@ -65,13 +67,7 @@ describe("UDP echo over 127.0.0.1", () => {
     // Enough datagrams queue for an adapter to read several at once (Deno widens to four reads
     // in flight, each into its own buffer): a buffer read into again before its three sends
     // are done would send another datagram's bytes.
-    await using thrice = await serveUdp({
-      handler(datagram, _sender, reply) {
-        reply(datagram);
-        reply(datagram);
-        reply(datagram);
-      },
-    });
+    await using thrice = await serveUdp({ handler: replyThrice });
     const result = await pacedDatagrams(thrice.target, { localAddress: "127.0.0.1", copies: 3 });
     context.annotate(`${result.answered} of ${result.sent} answered, ${result.lost} lost, in ${result.ms} ms`);
     expect(thrice.server.stats()).toMatchObject({ sendErrors: 0, handlerErrors: 0 });
