@@ -16,6 +16,7 @@ import {
   udpAddress,
   udpTransport,
 } from "@tcp-echo/core/transport";
+import { DatagramReader } from "./datagram-reader.ts";
 import { isClosedResource, mapListenError } from "./errors.ts";
 import { denoRuntime } from "./tcp.ts";
 
@@ -73,45 +74,6 @@ function isDatagramError(error: unknown): boolean {
  */
 const MAX_READERS = 4;
 
-/**
- * One receive loop's state: its buffer, and the sends from that buffer not settled yet, which
- * the loop awaits before it reads into the buffer again.
- */
-class Reader {
-  buffer: Uint8Array | undefined;
-  running = false;
-  /** The first send from the buffer since the last read, which the loop awaits. */
-  lent: Promise<number> | undefined;
-  lentTo: UdpAddress | undefined;
-  lentSize = 0;
-  /** Other sends from the buffer not settled yet. */
-  sending = 0;
-  /** Resolves the loop's sleep: paused, or waiting for `sending` to reach 0. */
-  wake: (() => void) | undefined;
-  /** The callback for a further send from the buffer. */
-  readonly settled: (sent: number) => void;
-
-  constructor(budget: SendBudget) {
-    this.settled = (sent) => {
-      this.sending -= 1;
-      if (this.sending === 0) this.wakeUp();
-      budget.release(sent);
-    };
-  }
-
-  sleep(): Promise<void> {
-    return new Promise((resolve) => {
-      this.wake = resolve;
-    });
-  }
-
-  wakeUp(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
-  }
-}
-
 // Deno's receive() fills a buffer the caller provides, and send() reads its bytes in an op that
 // finishes later. The echo sends the datagram straight from the read buffer, so each reader
 // awaits that send before it reads into its buffer again: the loop a user writes, with no
@@ -124,13 +86,13 @@ class DenoDatagramSocket implements DatagramSocket<UdpAddress> {
   readonly #conn: DatagramConn;
   readonly #events: DatagramEvents<UdpAddress>;
   readonly #budget: SendBudget;
-  readonly #readers: Reader[] = [];
+  readonly #readers: DatagramReader[] = [];
   readonly #width = new ReceiveWidth({ max: MAX_READERS });
   readonly #reading: Promise<void>;
   #running = 0;
   #allStopped: (() => void) | undefined;
   /** The reader whose datagram the core holds, during onMessage only. */
-  #current: Reader | undefined;
+  #current: DatagramReader | undefined;
   /** Whether a receive has completed in this event-loop turn already. */
   #inTurn = false;
   readonly #endTurn = (): void => {
@@ -150,7 +112,7 @@ class DenoDatagramSocket implements DatagramSocket<UdpAddress> {
     this.#budget = new SendBudget(settings.highWaterMark, () => {
       if (!this.#closed) events.onWritable();
     });
-    for (let i = 0; i < MAX_READERS; i++) this.#readers.push(new Reader(this.#budget));
+    for (let i = 0; i < MAX_READERS; i++) this.#readers.push(new DatagramReader(this.#budget));
     this.#reading = new Promise<void>((resolve) => {
       this.#allStopped = resolve;
     }).then(() => events.onClose(this.#failure));
@@ -204,7 +166,7 @@ class DenoDatagramSocket implements DatagramSocket<UdpAddress> {
     }
   }
 
-  async #readLoop(reader: Reader): Promise<void> {
+  async #readLoop(reader: DatagramReader): Promise<void> {
     const events = this.#events;
     const width = this.#width;
     reader.buffer ??= new Uint8Array(DATAGRAM_BYTES);
