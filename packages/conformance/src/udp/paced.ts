@@ -19,7 +19,7 @@ export interface PacedOptions extends UdpCaseOptions {
   /**
    * Answers each datagram may get: 1 for an echo (the default); more for a handler that replies
    * several times. Each is checked byte for byte; the first paces the sender, and one more than
-   * this fails.
+   * this fails. At most 255.
    */
   readonly copies?: number;
 }
@@ -51,6 +51,9 @@ export async function pacedDatagrams(target: UdpTarget, options: PacedOptions = 
   const { count = 10_000, size = 64, window = 32, lostAfter = 1000, copies = 1 } = options;
   const maxLost = options.maxLost ?? Math.floor(count / 100);
   if (size < 4) throw new RangeError(`size ${size}: a paced datagram holds a 4-byte sequence number`);
+  // Each datagram's answers are counted in a byte: more than 255 would wrap and pass unseen.
+  if (!Number.isInteger(copies) || copies < 1 || copies > 255)
+    throw new RangeError(`copies ${copies}: answers per datagram must be a whole number from 1 to 255`);
   const peer = await resolveUdpTarget(target);
   const base = patternBytes(size, 862);
   const datagram = (sequence: number): Buffer => {
