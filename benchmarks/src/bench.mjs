@@ -25,7 +25,7 @@ import { parseBenchArgs, UsageError, usage } from "./args.mjs";
 import { makeCertificates } from "./certificates.mjs";
 import { LEVEL, RESAMPLES, SEED } from "./interval.mjs";
 import { ensureLoadgen } from "./loadgen.mjs";
-import { commitOf, describeMachine } from "./machine.mjs";
+import { commitOf, describeMachine, kernelOf } from "./machine.mjs";
 import { renderAll, renderMarkdown, updateReadme } from "./render.mjs";
 import { COMPARISONS, comparisonOf, loadTiming, measuresIdleMemory, SCENARIOS } from "./scenarios.mjs";
 import { MALLOC_TRIM_THRESHOLD, RUNTIMES, runtimeBinaries } from "./servers.mjs";
@@ -172,7 +172,7 @@ write(
   `tcp-echo benchmark (${label}): ${sessions} sessions, ${method.pairs} pair(s) per cell, ${method.warmupMs} ms warm-up + ${method.durationMs} ms measured each; estimated time ${duration(estimateS)}`,
 );
 write(
-  `machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Linux ${machine.kernel}`,
+  `machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, ${kernelOf(machine)}`,
 );
 write(
   `runtimes: node ${machine.runtimes.node}, deno ${machine.runtimes.deno}, bun ${machine.runtimes.bun}; client: ${loadgen.cc}; pinning: ${method.pinning}`,
@@ -185,6 +185,10 @@ if (method.baseline !== undefined)
     `control: tcp-echo from ${method.baseline.dir} (commit ${method.baseline.commit ?? "unknown"}), against this tree's`,
   );
 if (!pinned) write("warning: server and client share CPUs: the figures are not comparable to a pinned run");
+if (machine.tcpCongestionControl === "bbr" && scenarios.some((s) => s.transport === "tcp" || s.transport === "tls"))
+  write(
+    "warning: TCP congestion control is bbr: its pacing splits loopback TCP sessions into rates up to twice apart, for either server; judge TCP streams over more pairs (benchmarks/README.md)",
+  );
 if (machine.loadAverageStart[0] >= 0.5)
   write("warning: other work is running (load average above 0.5): expect noisy figures, and say so with --note");
 

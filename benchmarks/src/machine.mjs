@@ -38,6 +38,9 @@ export function describeMachine(root, bin) {
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     os: prettyName,
     kernel: release(),
+    // Loopback TCP moves with it: BBR paces each connection by its own estimate of the path,
+    // which splits a stream's sessions into rates up to twice apart (benchmarks/README.md).
+    tcpCongestionControl: read("/proc/sys/net/ipv4/tcp_congestion_control"),
     runtimes: {
       node: process.versions.node,
       deno: run(bin.deno, ["--version"])
@@ -48,6 +51,17 @@ export function describeMachine(root, bin) {
     },
     commit: commitOf(root),
   };
+}
+
+/**
+ * The kernel and its TCP congestion control, as a result's header names them:
+ * `Linux 6.1.0, TCP congestion control cubic` (a result from before the bench recorded it: `Linux 6.1.0`).
+ * @param {{ kernel: string, tcpCongestionControl?: string }} machine
+ * @returns {string}
+ */
+export function kernelOf(machine) {
+  const control = machine.tcpCongestionControl;
+  return `Linux ${machine.kernel}${control === undefined ? "" : `, TCP congestion control ${control}`}`;
 }
 
 /**

@@ -3,6 +3,7 @@
  * against plain TCP, UDP loss, the targets and the client's headroom. Every figure is a median over the pairs; ranges are [min-max], intervals
  * [low, high] (95%, see interval.mjs), verdicts met, missed or undecided (see verdict.mjs).
  */
+import { kernelOf } from "./machine.mjs";
 import { loadTiming, MEMORY_SCENARIO, measuresIdleMemory, SCENARIOS, scenarioById } from "./scenarios.mjs";
 import {
   CLIENT_BOUND_PERCENT,
@@ -274,7 +275,7 @@ export function renderMarkdown(result) {
   out.push(
     `Run of ${result.startedAt.slice(0, 10)} (${result.kind}, ${pairs} interleaved pair${pairs === 1 ? "" : "s"} per cell, ` +
       `${result.method.warmupMs} ms warm-up + ${result.method.durationMs} ms measured per session, ${result.elapsedS} s in all) ` +
-      `on ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Linux ${m.kernel}; ` +
+      `on ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, ${kernelOf(m)}; ` +
       `node ${m.runtimes.node}, deno ${m.runtimes.deno}, bun ${m.runtimes.bun}; commit ${m.commit ?? "unknown"}. ` +
       (rows.length === 0 && comparisons.length > 0
         ? `Figures are medians with [min-max] over the pairs. ${compared} Each section says how its processes were pinned.`
@@ -474,7 +475,7 @@ export function renderHeadline(result) {
   out.push(
     `Latest full run: ${result.startedAt.slice(0, 10)}, ${pairCount(result.method)} interleaved pairs per cell of ` +
       `${result.method.warmupMs / 1000} s warm-up + ${result.method.durationMs / 1000} s measured per session; ` +
-      `${m.cpuModel}, ${m.cores} cores, Linux ${m.kernel}; node ${m.runtimes.node}, deno ${m.runtimes.deno}, ` +
+      `${m.cpuModel}, ${m.cores} cores, ${kernelOf(m)}; node ${m.runtimes.node}, deno ${m.runtimes.deno}, ` +
       `bun ${m.runtimes.bun}; commit ${m.commit ?? "unknown"}.` +
       (result.method.note ? ` Conditions: ${result.method.note}.` : ""),
     "",

@@ -91,6 +91,7 @@ export function result(samples, summary) {
       memoryGiB: 4,
       os: "Test OS",
       kernel: "6.0",
+      tcpCongestionControl: "cubic",
       runtimes: { node: "20.20.2", deno: "2.9.6", bun: "1.4.5" },
       commit: "abc1234",
       loadAverageStart: [0.5, 0.4, 0.3],

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { commitOf } from "../src/machine.mjs";
+import { commitOf, kernelOf } from "../src/machine.mjs";
 
 describe("commitOf()", () => {
   const dir = mkdtempSync(join(tmpdir(), "tcp-echo-commit-"));
@@ -34,5 +34,15 @@ describe("commitOf()", () => {
     } finally {
       rmSync(bare, { recursive: true, force: true });
     }
+  });
+});
+
+describe("kernelOf()", () => {
+  test("names the kernel and its TCP congestion control, which loopback TCP figures depend on", () => {
+    expect(kernelOf({ kernel: "6.1.0", tcpCongestionControl: "bbr" })).toBe("Linux 6.1.0, TCP congestion control bbr");
+  });
+
+  test("names the kernel alone for a result from before the congestion control was recorded", () => {
+    expect(kernelOf({ kernel: "6.1.0" })).toBe("Linux 6.1.0");
   });
 });

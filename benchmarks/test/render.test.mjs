@@ -37,6 +37,11 @@ describe("renderMarkdown()", () => {
     expect(markdown).toContain("load average 0.5 at the start, 1.5 at the end; a test");
   });
 
+  test("names the kernel's TCP congestion control in the results and in the README's headline", () => {
+    expect(markdown).toContain("Linux 6.0, TCP congestion control cubic;");
+    expect(renderHeadline(run)).toContain("Linux 6.0, TCP congestion control cubic;");
+  });
+
   test("says which heap trim threshold the servers ran with, and nothing for a run from before it was set", () => {
     const withThreshold = renderMarkdown({ ...run, method: { ...run.method, mallocTrimThreshold: "268435456" } });
     expect(withThreshold).toContain(
