@@ -4,13 +4,15 @@ import type { SocketEvents, StreamSocket } from "@tcp-echo/core/transport";
 
 const EVENTS = Symbol("tcp-echo events");
 const FAILURE = Symbol("tcp-echo failure");
-const DRAIN_WIRED = Symbol("tcp-echo drain wired");
 
-/** A `net.Socket` carrying its core events, so one set of listener functions serves every socket. */
+/**
+ * A `net.Socket` carrying its core events, so one set of listener functions serves every socket.
+ * The events are set when the socket starts, and the failure only as it fails: a property added
+ * while the socket streams would change its shape under code V8 compiled for the old one.
+ */
 interface Wired extends Socket {
   [EVENTS]: SocketEvents;
   [FAILURE]?: Error;
-  [DRAIN_WIRED]?: true;
 }
 
 // Node calls a listener with the socket as `this`: no closure per socket and event.
@@ -40,6 +42,8 @@ export interface AddressReader<A extends SocketAddress> {
 export class NodeSocket<A extends SocketAddress> implements StreamSocket<A> {
   readonly #socket: Socket;
   readonly #addresses: AddressReader<A>;
+  /** The drain listener is added; on this object, not the socket, whose shape stays as it started. */
+  #drainWired = false;
 
   constructor(socket: Socket, addresses: AddressReader<A>) {
     this.#socket = socket;
@@ -72,8 +76,8 @@ export class NodeSocket<A extends SocketAddress> implements StreamSocket<A> {
   send(chunk: Uint8Array): number {
     const socket = this.#socket as Wired;
     if (socket.destroyed) return -1;
-    if (!socket.write(chunk) && socket[DRAIN_WIRED] === undefined) {
-      socket[DRAIN_WIRED] = true;
+    if (!socket.write(chunk) && !this.#drainWired) {
+      this.#drainWired = true;
       socket.on("drain", onDrain);
     }
     return chunk.byteLength;
