@@ -187,7 +187,7 @@ if (method.baseline !== undefined)
 if (!pinned) write("warning: server and client share CPUs: the figures are not comparable to a pinned run");
 if (machine.tcpCongestionControl === "bbr" && scenarios.some((s) => s.transport === "tcp" || s.transport === "tls"))
   write(
-    "warning: TCP congestion control is bbr: its pacing splits loopback TCP sessions into rates up to twice apart, for either server; judge TCP streams over more pairs (benchmarks/README.md)",
+    "warning: TCP congestion control is bbr: under it, one server's loopback TCP stream sessions have run two to three times apart; judge TCP streams over more pairs (benchmarks/README.md)",
   );
 if (machine.loadAverageStart[0] >= 0.5)
   write("warning: other work is running (load average above 0.5): expect noisy figures, and say so with --note");

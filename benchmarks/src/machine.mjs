@@ -38,8 +38,8 @@ export function describeMachine(root, bin) {
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     os: prettyName,
     kernel: release(),
-    // Loopback TCP moves with it: BBR paces each connection by its own estimate of the path,
-    // which splits a stream's sessions into rates up to twice apart (benchmarks/README.md).
+    // Loopback TCP moves with it: under BBR one server's stream sessions have run two to three
+    // times apart, at more kernel time per chunk than under CUBIC (benchmarks/README.md).
     tcpCongestionControl: read("/proc/sys/net/ipv4/tcp_congestion_control"),
     runtimes: {
       node: process.versions.node,
