@@ -179,10 +179,21 @@ describe("bench.mjs --help", () => {
       expect(run.stdout).toBe(usage());
     }
     const text = usage();
-    for (const option of ["--quick", "--pairs", "--warmup-ms", "--duration-ms", "--runtimes", "--transports"])
-      expect(text).toContain(option);
-    for (const option of ["--scenarios", "--servers", "--out", "--note", "--baseline", "--help"])
-      expect(text).toContain(option);
+    const options = [
+      "--quick",
+      "--pairs",
+      "--warmup-ms",
+      "--duration-ms",
+      "--runtimes",
+      "--transports",
+      "--scenarios",
+      "--servers",
+      "--out",
+      "--note",
+      "--baseline",
+      "--help",
+    ];
+    for (const option of options) expect(text).toContain(option);
     for (const scenario of ALL_SCENARIOS) expect(text).toContain(scenario.id);
   });
 });
