@@ -23,11 +23,11 @@ const STREAM = 256 * 1024;
 // left most sockets of a 64 KiB stream at a 440 KiB buffer, mostly full, the sender held to
 // the window and the kernel's work per chunk up by half; a socket grew only when its reads
 // happened to copy more within one round trip, and under BBR congestion control tcp-echo's
-// grew less often than the raw control's (90% of its throughput in 100 pairs). A read of 256 KiB takes what is
-// queued in one go, every socket's buffer grows past 1 MiB, and each read and write carries up
-// to four chunks (10 sessions each: median 46,840 chunks/s against the control's 29,398;
-// 128 KiB gave 38,811, 1 MiB 47,938, in 6 sessions each). A connection that streamed keeps 256 KiB until
-// a short read.
+// grew less often than the raw control's (90% of its throughput in 100 pairs). A read of
+// 256 KiB takes what is queued in one go, every socket's buffer grows past 1 MiB, and each
+// read and write carries up to four chunks (10 sessions each: median 46,840 chunks/s against
+// the control's 29,398; 128 KiB gave 38,811, 1 MiB 47,938, in 6 sessions each). A connection
+// that streamed keeps 256 KiB until a short read.
 
 /** The buffer a connection reads into first. */
 export function firstReadBuffer(): Uint8Array {
