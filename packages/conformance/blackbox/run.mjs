@@ -36,7 +36,10 @@ const HEAVY_NOT_RUN = {
   "exact-64mib-stream": "run over TCP only: half-close-8mib streams the same way, 64 MiB add about 1 s per server",
 };
 /** Over unix and TLS socat runs neither: it lends no buffers, and TCP already runs the case against it. */
-const NO_ADAPTER = { "lent-buffers-32mib": "checks an adapter's lent read buffers: socat has none; run over TCP" };
+const NO_ADAPTER = {
+  "lent-buffers-32mib": "checks an adapter's lent read buffers: socat has none; run over TCP",
+  "lent-buffers-8x8mib": "checks an adapter's lent read buffers: socat has none; run over TCP",
+};
 
 /**
  * socat as an independent echo server, one process per connection (fork, EXEC:cat), on each

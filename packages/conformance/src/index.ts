@@ -65,5 +65,5 @@ export {
   udpSizesCase,
   udpSourcesCase,
 } from "./udp/index.ts";
-export { backpressureCase, lentBuffersCase, wireCases } from "./wire/index.ts";
+export { backpressureCase, lentBuffersCase, lentBuffersSharedCase, wireCases } from "./wire/index.ts";
 export type { WireCapability, WireCase } from "./wire-case.ts";

@@ -1,7 +1,8 @@
 import { transport } from "tcp-echo:binding";
 import type { TcpTransport } from "@tcp-echo/core";
+import type { SocketEvents } from "@tcp-echo/core/transport";
 import { describe, expect, it } from "vitest";
-import { lentBuffersCase } from "../src/index.ts";
+import { lentBuffersCase, lentBuffersSharedCase } from "../src/index.ts";
 import { forwardingEvents, intercepting } from "./intercept.ts";
 import { serveWatched } from "./serve.ts";
 
@@ -61,6 +62,52 @@ function reusingOneBuffer(inner: TcpTransport) {
   return { broken, log };
 }
 
+/** A buffer the broken transport below lent: to which connection, and how far its bytes reach. */
+interface Lent {
+  readonly buffer: Uint8Array;
+  owner: SocketEvents;
+  until: number;
+}
+
+/**
+ * The runtime's transport made unsound across connections only: it copies each chunk, in two
+ * halves, into a buffer from one pool every connection shares, lends it, and puts it back in the
+ * pool at once. A connection never takes a buffer it lent itself (it allocates instead), so
+ * nothing overwrites a connection's own bytes; another connection takes that buffer straight
+ * away, the bug of a buffer pool shared too early.
+ */
+function sharingBuffersEarly(inner: TcpTransport) {
+  const log = { reads: 0, takenWhileUnsent: 0 };
+  const pool: Lent[] = [];
+  const broken = intercepting(inner, {
+    events(events) {
+      const usable = (lent: Lent, size: number) => lent.owner !== events && lent.buffer.byteLength >= size;
+      return forwardingEvents(events, (chunk) => {
+        const half = chunk.byteLength >> 1 || chunk.byteLength;
+        for (let offset = 0; offset < chunk.byteLength; offset += half) {
+          const part = chunk.subarray(offset, offset + half);
+          log.reads++;
+          // The most recently lent buffer this connection may take: the likeliest to be unsent.
+          let index = pool.length - 1;
+          while (index >= 0 && !usable(pool[index] as Lent, part.byteLength)) index--;
+          const lent =
+            index >= 0
+              ? (pool.splice(index, 1)[0] as Lent)
+              : { buffer: new Uint8Array(Math.max(part.byteLength, 128 << 10)), owner: events, until: 0 };
+          if (lent.owner !== events && lent.owner.bytesSent < lent.until) log.takenWhileUnsent++;
+          lent.buffer.set(part);
+          events.onData(lent.buffer.subarray(0, part.byteLength));
+          lent.owner = events;
+          lent.until = events.bytesAccepted;
+          pool.push(lent);
+        }
+        return false;
+      });
+    },
+  });
+  return { broken, log };
+}
+
 describe("lent read buffers", () => {
   it(
     "echo stays byte-exact when the adapter reuses lent read buffers",
@@ -106,5 +153,51 @@ describe("lent read buffers", () => {
       }
     },
     lentBuffersCase.timeout,
+  );
+
+  it(
+    "echo stays byte-exact for 8 clients streaming at once while the adapter moves read buffers between connections",
+    async () => {
+      const { counted, log } = counting(transport);
+      const { server, emptied } = await serveWatched({ highWaterMark: HIGH_WATER_MARK }, counted);
+      try {
+        await lentBuffersSharedCase.run({ host: "127.0.0.1", port: server.address.port });
+        await emptied(5000);
+      } finally {
+        await server.shutdown({ timeout: 0 });
+      }
+      expect(
+        log.borrowedWhileUnsent,
+        `of ${log.borrowed} chunks lent, those lent while bytes were unsent`,
+      ).toBeGreaterThan(0);
+    },
+    lentBuffersSharedCase.timeout,
+  );
+
+  it(
+    "the 8-client check catches an adapter that hands a buffer to another connection before its bytes are sent",
+    async (context) => {
+      const { broken, log } = sharingBuffersEarly(transport);
+      const { server } = await serveWatched({ highWaterMark: HIGH_WATER_MARK }, broken);
+      try {
+        const target = { host: "127.0.0.1", port: server.address.port };
+        const outcome = await lentBuffersSharedCase.run(target).then(
+          () => undefined,
+          (caught: unknown) => caught,
+        );
+        expect(
+          outcome,
+          `the case passed though ${log.takenWhileUnsent} of ${log.reads} reads took a buffer another connection had not sent`,
+        ).toBeInstanceOf(Error);
+        const message = (outcome as Error).message;
+        await context.annotate(message, "caught");
+        expect(message).toMatch(
+          /^the echo of client \d's 8 MiB that never repeats differs: received 8388608 of 8388608 bytes, SHA-256 [0-9a-f]{64}, expected [0-9a-f]{64}; byte \d+ is the first to differ /,
+        );
+      } finally {
+        await server.shutdown({ timeout: 0 });
+      }
+    },
+    lentBuffersSharedCase.timeout,
   );
 });

@@ -1,13 +1,15 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { backpressureCase, lentBuffersCase, wireCases } from "../src/index.ts";
+import { backpressureCase, lentBuffersCase, lentBuffersSharedCase, wireCases } from "../src/index.ts";
 import { type Endpoint, releaseTransports, transportsUnderTest } from "./transports.ts";
 
 // The backpressure case runs against a server in a child process, whose memory it watches
 // (backpressure.test.ts), and the lent-buffer case against the transport and a broken wrapper
 // of it (lent-buffers.test.ts); every other wire case runs here, in-process.
-const inProcess = wireCases.filter((wireCase) => wireCase !== backpressureCase && wireCase !== lentBuffersCase);
+const inProcess = wireCases.filter(
+  (wireCase) => wireCase !== backpressureCase && wireCase !== lentBuffersCase && wireCase !== lentBuffersSharedCase,
+);
 
 /** This process's soft and hard limits on open descriptors, where Linux tells them. */
 function descriptorLimits(): { soft: number; hard: number } | undefined {

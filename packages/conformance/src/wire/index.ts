@@ -3,11 +3,11 @@ import { backpressureCase } from "./backpressure.ts";
 import { concurrentClientsCase, idleConnectionsCase } from "./concurrency.ts";
 import { allByteValuesCase, smallWritesCase, streamCase } from "./exactness.ts";
 import { endAtOnceCase, endWithDataCase, halfCloseCase } from "./half-close.ts";
-import { lentBuffersCase } from "./lent-buffers.ts";
+import { lentBuffersCase, lentBuffersSharedCase } from "./lent-buffers.ts";
 import { connectCloseCase, resetMidStreamCase } from "./misbehaviour.ts";
 
 export { backpressureCase } from "./backpressure.ts";
-export { lentBuffersCase } from "./lent-buffers.ts";
+export { lentBuffersCase, lentBuffersSharedCase } from "./lent-buffers.ts";
 
 /**
  * Every wire-level case, in the order they run.
@@ -31,5 +31,6 @@ export const wireCases: readonly WireCase[] = [
   resetMidStreamCase,
   connectCloseCase,
   lentBuffersCase,
+  lentBuffersSharedCase,
   backpressureCase,
 ];
