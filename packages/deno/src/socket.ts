@@ -2,7 +2,7 @@ import type { SocketAddress } from "@tcp-echo/core";
 import type { SocketEvents, StreamSocket } from "@tcp-echo/core/transport";
 import type { AddressOf } from "./address.ts";
 import { isClosedResource, isEndOfStream } from "./errors.ts";
-import { firstReadBuffer, nextReadSize } from "./read-buffers.ts";
+import { FIRST_READ_SIZE, giveBackReadBuffer, nextReadSize, takeReadBuffer } from "./read-buffers.ts";
 
 // The socket's state is one small integer (an idle server holds one socket per client).
 const PAUSED = 1;
@@ -22,8 +22,10 @@ export class DenoSocket<A extends SocketAddress> implements StreamSocket<A> {
   readonly #conn: Deno.Conn;
   readonly #address: AddressOf<A>;
   #events: SocketEvents | undefined;
-  /** What the next read goes into; a chunk the core kept is never read into again. */
+  /** What the last read went into; a chunk the core kept is never read into again. */
   #buffer: Uint8Array | undefined;
+  /** The size the next read asks for (see nextReadSize()). */
+  #readSize = FIRST_READ_SIZE;
   #flags = 0;
   #failure: Error | undefined;
   readonly #onRead = (n: number | null): void => this.#delivered(n);
@@ -41,7 +43,6 @@ export class DenoSocket<A extends SocketAddress> implements StreamSocket<A> {
       events.onClose(this.#failure);
       return;
     }
-    this.#buffer = firstReadBuffer();
     this.#read();
   }
 
@@ -106,7 +107,13 @@ export class DenoSocket<A extends SocketAddress> implements StreamSocket<A> {
     if ((this.#flags & (READING | PAUSED | CLOSED | READ_ENDED)) !== 0 || events === undefined) return;
     if (events.bytesSent < events.bytesAccepted) return;
     this.#flags |= READING;
-    this.#conn.read(this.#buffer as Uint8Array).then(this.#onRead, this.#onReadFailed);
+    let buffer = this.#buffer;
+    if (buffer === undefined || buffer.byteLength !== this.#readSize) {
+      // Everything written from the old buffer is sent: another connection may read into it.
+      if (buffer !== undefined) giveBackReadBuffer(buffer);
+      buffer = this.#buffer = takeReadBuffer(this.#readSize);
+    }
+    this.#conn.read(buffer).then(this.#onRead, this.#onReadFailed);
   }
 
   /** Hands the first `n` bytes of the buffer to the core, sizes the next read, and reads again. */
@@ -120,8 +127,8 @@ export class DenoSocket<A extends SocketAddress> implements StreamSocket<A> {
     const buffer = this.#buffer as Uint8Array;
     const size = buffer.byteLength;
     const kept = (this.#events as SocketEvents).onData(n === size ? buffer : buffer.subarray(0, n));
-    const next = nextReadSize(n, size);
-    if (kept || next !== size) this.#buffer = new Uint8Array(next);
+    this.#readSize = nextReadSize(n, size);
+    if (kept) this.#buffer = undefined;
     this.#read();
   }
 
