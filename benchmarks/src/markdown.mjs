@@ -399,7 +399,12 @@ export function renderMarkdown(result) {
     out.push("", "### Targets", "");
     const missed = targets.filter((t) => verdictOf(t) === "missed");
     const { undecided, fewPairs, open } = undecidedOf(targets);
-    if (targets.length === 0) out.push("No pair of ours and control completed: no target could be checked.");
+    if (targets.length === 0)
+      out.push(
+        result.summary.rows.some((r) => r.pairs > 0)
+          ? "No scenario of this run has a target: its figures are information only."
+          : "No pair of ours and control completed: no target could be checked.",
+      );
     else if (missed.length === 0 && undecided.length === 0) out.push(`All ${targets.length} targets met.`);
     else {
       out.push(

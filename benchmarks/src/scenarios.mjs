@@ -114,6 +114,22 @@ export const SCENARIOS = Object.freeze([
     maxDurationMs: 500,
   },
   {
+    // Memory after a stream: 1,000 connections, each primed with one 256 KiB round trip, then
+    // silent. A server that sizes its reads by what arrives (Deno's conn.read() holds its buffer
+    // while it waits) keeps what the stream needed until the next read; this shows what it keeps.
+    id: "idle-after-256k-1000c",
+    title: "1,000 idle connections after a 256 KiB echo each",
+    short: "idle after 256 KiB x1000",
+    transport: "tcp",
+    mode: "pingpong",
+    connections: 1000,
+    size: 262144,
+    inflight: 1,
+    memoryOnly: true,
+    maxWarmupMs: 0,
+    maxDurationMs: 500,
+  },
+  {
     id: "tls-stream-64k-10c",
     title: "TLS: 64 KiB streams x 10 connections",
     short: "TLS stream 64 KiB x10",

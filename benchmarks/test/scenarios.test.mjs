@@ -29,8 +29,8 @@ describe("the memory scenario", () => {
     expect(QUICK_SCENARIOS).not.toContain(MEMORY_SCENARIO);
   });
 
-  test("is the only memory-only scenario: 64b-1000c stays a throughput scenario", () => {
-    expect(SCENARIOS.filter((s) => s.memoryOnly).map((s) => s.id)).toEqual([MEMORY_SCENARIO]);
+  test("is the only memory-only scenario beside memory after a stream: 64b-1000c stays a throughput scenario", () => {
+    expect(SCENARIOS.filter((s) => s.memoryOnly).map((s) => s.id)).toEqual([MEMORY_SCENARIO, "idle-after-256k-1000c"]);
   });
 });
 
@@ -50,7 +50,15 @@ describe("loadTiming()", () => {
 describe("measuresIdleMemory()", () => {
   test("is true where 100 connections or more are held open", () => {
     const ids = SCENARIOS.filter(measuresIdleMemory).map((s) => s.id);
-    expect(ids).toEqual(["1k-100c-k1", "1k-100c-k16", "64b-1000c", "idle-5000c", "tls-1k-100c-k1", "unix-1k-100c-k16"]);
+    expect(ids).toEqual([
+      "1k-100c-k1",
+      "1k-100c-k16",
+      "64b-1000c",
+      "idle-5000c",
+      "idle-after-256k-1000c",
+      "tls-1k-100c-k1",
+      "unix-1k-100c-k16",
+    ]);
   });
 
   test("is false for UDP sources and for a connect-heavy load", () => {

@@ -31,13 +31,15 @@ const STREAM = 256 * 1024;
 // the control's 29,398; 128 KiB gave 38,811, 1 MiB 47,938, in 6 sessions each).
 //
 // Why back to 64 KiB after a 256 KiB read that does not fill: a read stays pending, holding its
-// buffer, until data comes, so a connection that streamed and went quiet held 256 KiB where the
-// raw control holds 64 KiB (155 against 73 KiB per connection, 1,000 held after a 256 KiB echo
-// each). Stepping down on every such read allocates on every other read of a stream, which cost
-// 31% (12 pairs); the buffers a connection steps away from are kept for the next one that needs
-// them instead (SpareBuffers), and dropped once unused for a period. Measured against keeping
-// 256 KiB: 79 against the control's 74 KiB per connection held; 64 KiB streams x10 level; x200
-// connections, two chunks in flight each, 91% (still above the control).
+// buffer, until data comes, so a connection that streamed and went quiet held 256 KiB where the raw
+// control holds 64 KiB: 160.5 KiB per connection, 1,000 held after a 256 KiB echo each (now 80.6,
+// the control 76.2; the bench's idle-after-256k-1000c). Stepping down on every such read allocated
+// on every other read of a stream, which cost 31% (12 pairs); the buffers a connection steps away
+// from are kept for the next one that needs them instead (SpareBuffers), and dropped once unused
+// for a period. Against keeping 256 KiB, by the bench: TCP streams 117.2% [98.4, 140.4]; unix
+// streams 79.6% [77.3, 85.8], a unix socket having no receive window to grow, only more reads to
+// make (still 134.9% of the control); 200 TCP streams, two chunks in flight each, 91% (throwaway
+// harness).
 
 /** How often the spare buffers are trimmed: one kept unused for a whole period is dropped. */
 const TRIM_PERIOD_MS = 2000;
