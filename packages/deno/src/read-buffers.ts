@@ -35,18 +35,24 @@ const STREAM = 256 * 1024;
 // control holds 64 KiB: 160.5 KiB per connection, 1,000 held after a 256 KiB echo each (now 80.6,
 // the control 76.2; the bench's idle-after-256k-1000c). Stepping down on every such read allocated
 // on every other read of a stream, which cost 31% (12 pairs); the buffers a connection steps away
-// from are kept for the next one that needs them instead (SpareBuffers), and dropped once unused
-// for a period. Against keeping 256 KiB, by the bench: TCP streams 117.2% [98.4, 140.4]; unix
-// streams 79.6% [77.3, 85.8], a unix socket having no receive window to grow, only more reads to
-// make (still 134.9% of the control); 200 TCP streams, two chunks in flight each, 91% (throwaway
-// harness).
+// from are kept for the next one that needs them instead (SpareBuffers, up to 32 MiB per size), and
+// dropped 2 to 4 s after their last use. Against keeping 256 KiB, by the bench: TCP streams 117.2%
+// [98.4, 140.4]; unix streams 79.6% [77.3, 85.8], a unix socket having no receive window to grow,
+// only more reads to make (still 134.9% of the control); 200 TCP streams, two chunks in flight
+// each, 91% (throwaway harness).
 
-/** How often the spare buffers are trimmed: one kept unused for a whole period is dropped. */
+/**
+ * How often the spare buffers are trimmed: those that sat unused through a whole period are
+ * dropped, so a spare buffer outlives its last use by 2 to 4 s.
+ */
 const TRIM_PERIOD_MS = 2000;
 
+/** The most memory each size's spare list keeps: 32 MiB, 128 buffers of 256 KiB. */
+const SPARE_BYTES = 32 << 20;
+
 const spares = new Map([
-  [LARGE, new SpareBuffers()],
-  [STREAM, new SpareBuffers()],
+  [LARGE, new SpareBuffers(SPARE_BYTES / LARGE)],
+  [STREAM, new SpareBuffers(SPARE_BYTES / STREAM)],
 ]);
 let trimming: number | undefined;
 
@@ -55,13 +61,13 @@ export const FIRST_READ_SIZE: number = SMALL;
 
 /**
  * The size of the next read after one of `n` bytes into `size`: one step larger (2, 64, then
- * 256 KiB) when the read filled the buffer, 64 KiB after a 256 KiB read that did not, small
- * again after a short read, else the same.
+ * 256 KiB) when the read filled the buffer, small again after a short read (under 512 bytes),
+ * 64 KiB after another 256 KiB read that did not fill, else the same.
  */
 export function nextReadSize(n: number, size: number): number {
   if (n === size) return size < LARGE ? LARGE : STREAM;
-  if (size === STREAM) return LARGE;
-  return n < SMALL / 4 ? SMALL : size;
+  if (n < SMALL / 4) return SMALL;
+  return size === STREAM ? LARGE : size;
 }
 
 /** A buffer of `size` bytes (one of nextReadSize()'s): a spare one when there is one. */
