@@ -2,7 +2,7 @@ import { transport } from "tcp-echo:binding";
 import type { TcpTransport } from "@tcp-echo/core";
 import type { SocketEvents } from "@tcp-echo/core/transport";
 import { describe, expect, it } from "vitest";
-import { lentBuffersCase, lentBuffersSharedCase } from "../src/index.ts";
+import { lentBuffersCase, lentBuffersSharedCase, type WireCase } from "../src/index.ts";
 import { forwardingEvents, intercepting } from "./intercept.ts";
 import { serveWatched } from "./serve.ts";
 
@@ -116,18 +116,36 @@ function sharingBuffersEarly(inner: TcpTransport) {
   return { broken, log };
 }
 
+/** Runs `wireCase` against a server on `counted` until its connections are gone. */
+async function runServed(wireCase: WireCase, counted: TcpTransport): Promise<void> {
+  const { server, emptied } = await serveWatched({ highWaterMark: HIGH_WATER_MARK }, counted);
+  try {
+    await wireCase.run({ host: "127.0.0.1", port: server.address.port });
+    await emptied(5000);
+  } finally {
+    await server.shutdown({ timeout: 0 });
+  }
+}
+
+/** Runs `wireCase` against a server on `broken`: what it threw, or undefined when it passed. */
+async function failureAgainst(wireCase: WireCase, broken: TcpTransport): Promise<unknown> {
+  const { server } = await serveWatched({ highWaterMark: HIGH_WATER_MARK }, broken);
+  try {
+    return await wireCase.run({ host: "127.0.0.1", port: server.address.port }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+  } finally {
+    await server.shutdown({ timeout: 0 });
+  }
+}
+
 describe("lent read buffers", () => {
   it(
     "echo stays byte-exact when the adapter reuses lent read buffers",
     async () => {
       const { counted, log } = counting(transport);
-      const { server, emptied } = await serveWatched({ highWaterMark: HIGH_WATER_MARK }, counted);
-      try {
-        await lentBuffersCase.run({ host: "127.0.0.1", port: server.address.port });
-        await emptied(5000);
-      } finally {
-        await server.shutdown({ timeout: 0 });
-      }
+      await runServed(lentBuffersCase, counted);
       // Only a check when the core lent chunks whose echo was still waiting to be sent.
       expect(
         log.borrowedWhileUnsent,
@@ -141,24 +159,16 @@ describe("lent read buffers", () => {
     "the lent-buffer check catches an adapter that reuses a buffer before its bytes are sent",
     async (context) => {
       const { broken, log } = reusingOneBuffer(transport);
-      const { server } = await serveWatched({ highWaterMark: HIGH_WATER_MARK }, broken);
-      try {
-        const outcome = await lentBuffersCase.run({ host: "127.0.0.1", port: server.address.port }).then(
-          () => undefined,
-          (caught: unknown) => caught,
-        );
-        expect(
-          outcome,
-          `the case passed though ${log.overwritesWhileUnsent} of ${log.reads} reads overwrote bytes not yet sent`,
-        ).toBeInstanceOf(Error);
-        const message = (outcome as Error).message;
-        await context.annotate(message, "caught");
-        expect(message).toMatch(
-          /^the echo of 32 MiB that never repeats differs: received 33554432 of 33554432 bytes, SHA-256 [0-9a-f]{64}, expected [0-9a-f]{64}; byte \d+ is the first to differ /,
-        );
-      } finally {
-        await server.shutdown({ timeout: 0 });
-      }
+      const outcome = await failureAgainst(lentBuffersCase, broken);
+      expect(
+        outcome,
+        `the case passed though ${log.overwritesWhileUnsent} of ${log.reads} reads overwrote bytes not yet sent`,
+      ).toBeInstanceOf(Error);
+      const message = (outcome as Error).message;
+      await context.annotate(message, "caught");
+      expect(message).toMatch(
+        /^the echo of 32 MiB that never repeats differs: received 33554432 of 33554432 bytes, SHA-256 [0-9a-f]{64}, expected [0-9a-f]{64}; byte \d+ is the first to differ /,
+      );
     },
     lentBuffersCase.timeout,
   );
@@ -167,13 +177,7 @@ describe("lent read buffers", () => {
     "echo stays byte-exact for 8 clients streaming at once, every other one not reading for 0.5 s",
     async (context) => {
       const { counted, log } = counting(transport);
-      const { server, emptied } = await serveWatched({ highWaterMark: HIGH_WATER_MARK }, counted);
-      try {
-        await lentBuffersSharedCase.run({ host: "127.0.0.1", port: server.address.port });
-        await emptied(5000);
-      } finally {
-        await server.shutdown({ timeout: 0 });
-      }
+      await runServed(lentBuffersSharedCase, counted);
       await context.annotate(
         `${log.movedBetweenConnections} of ${log.borrowed} chunks lent arrived in memory another connection had read into`,
         "buffers shared",
@@ -190,25 +194,16 @@ describe("lent read buffers", () => {
     "the 8-client check catches an adapter that hands a buffer to another connection before its bytes are sent",
     async (context) => {
       const { broken, log } = sharingBuffersEarly(transport);
-      const { server } = await serveWatched({ highWaterMark: HIGH_WATER_MARK }, broken);
-      try {
-        const target = { host: "127.0.0.1", port: server.address.port };
-        const outcome = await lentBuffersSharedCase.run(target).then(
-          () => undefined,
-          (caught: unknown) => caught,
-        );
-        expect(
-          outcome,
-          `the case passed though ${log.takenWhileUnsent} of ${log.reads} reads took a buffer another connection had not sent`,
-        ).toBeInstanceOf(Error);
-        const message = (outcome as Error).message;
-        await context.annotate(message, "caught");
-        expect(message).toMatch(
-          /^the echo of client \d's 8 MiB that never repeats differs: received 8388608 of 8388608 bytes, SHA-256 [0-9a-f]{64}, expected [0-9a-f]{64}; byte \d+ is the first to differ /,
-        );
-      } finally {
-        await server.shutdown({ timeout: 0 });
-      }
+      const outcome = await failureAgainst(lentBuffersSharedCase, broken);
+      expect(
+        outcome,
+        `the case passed though ${log.takenWhileUnsent} of ${log.reads} reads took a buffer another connection had not sent`,
+      ).toBeInstanceOf(Error);
+      const message = (outcome as Error).message;
+      await context.annotate(message, "caught");
+      expect(message).toMatch(
+        /^the echo of client \d's 8 MiB that never repeats differs: received 8388608 of 8388608 bytes, SHA-256 [0-9a-f]{64}, expected [0-9a-f]{64}; byte \d+ is the first to differ /,
+      );
     },
     lentBuffersSharedCase.timeout,
   );

@@ -8,16 +8,19 @@ import type { WireCase } from "../wire-case.ts";
 const TOTAL = 32 << 20;
 const CHUNK = 1 << 20;
 const STALL_MS = 500;
+const CLIENTS = 8;
+const CLIENT_BYTES = 8 << 20;
 
 let payload: Uint8Array | undefined;
 
 /**
- * 32 MiB from one xorshift stream, made once: unlike `streamChunks`, no stretch of it repeats
- * anywhere else, so bytes copied from a later read into an earlier one always show.
+ * The first `size` bytes (up to 64 MiB) of one xorshift stream, made once for both cases: unlike
+ * `streamChunks`, no stretch of it repeats anywhere else, so bytes copied from a later read into
+ * an earlier one, or from one client's share into another's, always show.
  */
-function nonRepeating(): Uint8Array {
-  payload ??= patternBytes(TOTAL, 862);
-  return payload;
+function nonRepeating(size: number): Uint8Array {
+  payload ??= patternBytes(Math.max(TOTAL, CLIENTS * CLIENT_BYTES), 862);
+  return payload.subarray(0, size);
 }
 
 /** Where the echo first differs from what was sent, found as it arrives. */
@@ -104,13 +107,8 @@ export const lentBuffersCase: WireCase = {
   id: "lent-buffers-32mib",
   title: "returns 32 MiB that never repeats byte-exact to a client that reads nothing for 0.5 s, then everything",
   timeout: 30_000,
-  run: (target) => echoNonRepeating(target, nonRepeating(), "32 MiB that never repeats"),
+  run: (target) => echoNonRepeating(target, nonRepeating(TOTAL), "32 MiB that never repeats"),
 };
-
-const CLIENTS = 8;
-const CLIENT_BYTES = 8 << 20;
-
-let sharedPayload: Uint8Array | undefined;
 
 /**
  * Eight clients at once, each writing its own 8 MiB of one stream that never repeats; every
@@ -126,14 +124,12 @@ export const lentBuffersSharedCase: WireCase = {
   timeout: 30_000,
   connections: CLIENTS,
   async run(target) {
-    sharedPayload ??= patternBytes(CLIENTS * CLIENT_BYTES, 7);
-    const bytes = sharedPayload;
-    const share = CLIENT_BYTES;
+    const bytes = nonRepeating(CLIENTS * CLIENT_BYTES);
     const outcomes = await Promise.allSettled(
       Array.from({ length: CLIENTS }, (_, index) =>
         echoNonRepeating(
           target,
-          bytes.subarray(index * share, (index + 1) * share),
+          bytes.subarray(index * CLIENT_BYTES, (index + 1) * CLIENT_BYTES),
           `client ${index + 1}'s 8 MiB that never repeats`,
           index % 2 === 0 ? STALL_MS : 0,
         ),
