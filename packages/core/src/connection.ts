@@ -181,6 +181,21 @@ const QUEUE_PAUSED = 32;
 const PULLING = 64;
 /** After close() or reset() nothing is read any more: late chunks are dropped, not handled. */
 const DISCARDING = 128;
+// The close reason, in three bits of the flags: an index into KNOWN_REASONS, or OTHER_REASON
+// for one that SeldomState holds. A connection object stays at twelve fields, one size class
+// below thirteen's in JavaScriptCore (112 bytes, not 160).
+const REASON_SHIFT = 8;
+const REASON_BITS = 7 << REASON_SHIFT;
+const OTHER_REASON = 7;
+const KNOWN_REASONS: readonly (CloseReason | undefined)[] = [
+  undefined,
+  "peer",
+  "error",
+  "local",
+  "idle-timeout",
+  "max-connections",
+  "shutdown",
+];
 
 /**
  * The state few connections ever need, made on first use: chunks buffered before a reader, a
@@ -192,6 +207,8 @@ interface SeldomState<A extends SocketAddress> {
   error?: Error;
   /** What a handler threw, which reset the connection. */
   failure?: Error;
+  /** A close reason none of KNOWN_REASONS. */
+  reason?: CloseReason;
   queue?: Uint8Array[];
   queuedBytes: number;
   reader?: { resolve(chunk: Uint8Array | null): void; reject(error: Error): void };
@@ -220,7 +237,6 @@ export class SocketConnection<A extends SocketAddress = SocketAddress>
 {
   readonly id: number = nextId++;
   bytesRead = 0;
-  closeReason: CloseReason | undefined;
   readonly #opened: number = sinceClockBase();
   #flags = READABLE | WRITABLE;
   readonly #socket: StreamSocket<A>;
@@ -233,10 +249,31 @@ export class SocketConnection<A extends SocketAddress = SocketAddress>
   // their echoes go straight out; nor do most need what SeldomState holds.
   #writes: WriteQueue | undefined;
   #seldom: SeldomState<A> | undefined;
+  // The listener's list of open connections runs through them (see open-connections.ts).
+  #older: SocketConnection<A> | undefined;
+  #newer: SocketConnection<A> | undefined;
 
   constructor(socket: StreamSocket<A>, owner: ConnectionOwner<A>) {
     this.#socket = socket;
     this.#owner = owner;
+  }
+
+  /** The connection accepted before this one and still open, for the listener's list. */
+  get older(): SocketConnection<A> | undefined {
+    return this.#older;
+  }
+
+  set older(connection: SocketConnection<A> | undefined) {
+    this.#older = connection;
+  }
+
+  /** The connection accepted after this one and still open, for the listener's list. */
+  get newer(): SocketConnection<A> | undefined {
+    return this.#newer;
+  }
+
+  set newer(connection: SocketConnection<A> | undefined) {
+    this.#newer = connection;
   }
 
   get openedAt(): number {
@@ -253,6 +290,23 @@ export class SocketConnection<A extends SocketAddress = SocketAddress>
 
   get isClosed(): boolean {
     return (this.#flags & CLOSED) !== 0;
+  }
+
+  get closeReason(): CloseReason | undefined {
+    const code = (this.#flags & REASON_BITS) >> REASON_SHIFT;
+    return code === OTHER_REASON ? this.#seldom?.reason : KNOWN_REASONS[code];
+  }
+
+  /** Records why the connection closes, unless a reason is recorded already: the first wins. */
+  #giveReason(reason: CloseReason): void {
+    if ((this.#flags & REASON_BITS) !== 0) return;
+    const code = KNOWN_REASONS.indexOf(reason);
+    if (code > 0) {
+      this.#flags |= code << REASON_SHIFT;
+    } else {
+      this.#seldomState().reason = reason;
+      this.#flags |= OTHER_REASON << REASON_SHIFT;
+    }
   }
 
   get localAddress(): A {
@@ -391,14 +445,14 @@ export class SocketConnection<A extends SocketAddress = SocketAddress>
 
   close(reason?: CloseReason): void {
     if (this.isClosed) return;
-    this.closeReason ??= reason ?? (this.readable ? "local" : "peer");
+    this.#giveReason(reason ?? (this.readable ? "local" : "peer"));
     this.#flags = (this.#flags | DISCARDING) & ~WRITABLE;
     (this.#writes ?? this.#writeQueue()).close();
   }
 
   reset(reason?: CloseReason): void {
     if (this.isClosed) return;
-    this.closeReason ??= reason ?? "local";
+    this.#giveReason(reason ?? "local");
     this.#flags = (this.#flags | DISCARDING) & ~WRITABLE;
     this.#writes?.dispose();
     this.#socket.reset();
@@ -463,7 +517,7 @@ export class SocketConnection<A extends SocketAddress = SocketAddress>
     const error = this.#seldom?.failure ?? closeError;
     this.#flags = (this.#flags | CLOSED) & ~(READABLE | WRITABLE);
     this.#writes?.dispose();
-    this.closeReason ??= error === undefined ? "peer" : "error";
+    this.#giveReason(error === undefined ? "peer" : "error");
     let seldom = this.#seldom;
     if (error !== undefined) {
       seldom ??= this.#seldomState();

@@ -21,6 +21,7 @@ import type { SocketAddress } from "./address.ts";
 import { type CloseReason, type Connection, type ConnectionOwner, SocketConnection } from "./connection.ts";
 import { Deadline } from "./deadline.ts";
 import { InvalidOptionError, ListenerClosedError, ListenerStateError } from "./errors.ts";
+import { OpenConnections } from "./open-connections.ts";
 import { reportUncaught } from "./report-error.ts";
 import { closeIdleOnShutdown } from "./silence.ts";
 import type { RuntimeInfo } from "./transport/capability.ts";
@@ -125,7 +126,7 @@ export class Listener<B extends object = object, A extends SocketAddress = Socke
   implements AsyncIterable<Connection<A>>, AsyncDisposable
 {
   readonly #transport: StreamTransport<B, A>;
-  readonly #connections = new Set<SocketConnection<A>>();
+  readonly #connections = new OpenConnections<SocketConnection<A>>();
   /** Accepted connections no `accept()` has taken yet. */
   readonly #unclaimed: SocketConnection<A>[] = [];
   readonly #waiters: { resolve(connection: Connection<A>): void; reject(error: Error): void }[] = [];
@@ -166,9 +167,12 @@ export class Listener<B extends object = object, A extends SocketAddress = Socke
     return this.#connections.size;
   }
 
-  /** The open connections, in the order they were accepted. */
+  /**
+   * The open connections, in the order they were accepted: those open at the call, so closing
+   * them while iterating is safe.
+   */
   connections(): IterableIterator<Connection<A>> {
-    return this.#connections.values();
+    return this.#connections.snapshot().values();
   }
 
   /**
@@ -319,7 +323,7 @@ export class Listener<B extends object = object, A extends SocketAddress = Socke
       quietPeriod > 0 && !deadline.passed
         ? closeIdleOnShutdown(
             quietPeriod,
-            () => this.#connections.values(),
+            () => this.#connections.snapshot(),
             (connection) => idle.add(connection),
           )
         : undefined;
@@ -330,7 +334,7 @@ export class Listener<B extends object = object, A extends SocketAddress = Socke
     idleCloser?.stop();
     const reset = this.#connections.size;
     let idleClosed = idle.size;
-    for (const connection of [...this.#connections]) {
+    for (const connection of this.#connections.snapshot()) {
       if (idle.has(connection)) idleClosed--;
       connection.reset(reason);
     }
