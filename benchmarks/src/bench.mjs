@@ -58,6 +58,8 @@ const method = {
     "per scenario and runtime, pairs alternate: ours then control in odd pairs, control then ours in even pairs (A B B A ...)",
   interval: `median of the per-pair ratios, ${LEVEL * 100}% percentile bootstrap of ${RESAMPLES} resamples of the pairs, seed ${SEED}`,
   mallocTrimThreshold: MALLOC_TRIM_THRESHOLD,
+  // Memory per idle connection is the growth of the anonymous RSS (files before this have VmRSS).
+  idleMemory: "RssAnon",
   note: args.note,
 };
 const { runtimes, scenarios, servers: kinds } = args;

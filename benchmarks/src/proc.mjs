@@ -8,7 +8,10 @@ import { readFileSync } from "node:fs";
 const CLK_TCK = 100;
 
 /**
- * @typedef {{ atMs: number, cpuMs: number, rssKiB: number, hwmKiB: number, threads: number }} ProcSample
+ * `anonKiB` is the anonymous part of the RSS (RssAnon: heap, malloc, stacks), what a process
+ * holds for its own data; the rest of `rssKiB` is file-backed (its executable and libraries as
+ * their code is first run, shared and clean) and shared memory.
+ * @typedef {{ atMs: number, cpuMs: number, rssKiB: number, anonKiB: number, hwmKiB: number, threads: number }} ProcSample
  */
 
 /**
@@ -27,6 +30,7 @@ export function sampleProcess(pid) {
     atMs: performance.now(),
     cpuMs: (ticks * 1000) / CLK_TCK,
     rssKiB: statusKiB(status, "VmRSS"),
+    anonKiB: statusKiB(status, "RssAnon"),
     hwmKiB: statusKiB(status, "VmHWM"),
     threads: statusKiB(status, "Threads"),
   };

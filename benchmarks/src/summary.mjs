@@ -36,6 +36,8 @@ export const METRICS = Object.freeze({
   clientUserCpuPercent: (s) => (s.client.client.cpuUserMs / s.client.windowMs) * 100,
   peakRssKiB: (s) => s.serverFigures.peakRssKiB,
   idleBytesPerConnection: (s) => s.serverFigures.idleBytesPerConnection,
+  // The whole RSS's growth per connection, file-backed pages included: information only.
+  idleRssBytesPerConnection: (s) => s.serverFigures.idleRssBytesPerConnection,
   // UDP only (undefined, so left out, elsewhere): lost / sent over the datagrams sent in the
   // measured window; datagrams lost in the whole session; and of those, how many the kernel
   // dropped at a full receive buffer (system-wide, the client's or the server's).

@@ -120,16 +120,16 @@ export function processTree(pid) {
 }
 
 /**
- * Sample a process and its descendants: CPU time, RSS, peak RSS (VmHWM) and threads, summed,
+ * Sample a process and its descendants: CPU time, RSS (and its anonymous part), peak RSS (VmHWM) and threads, summed,
  * and each process's own. The sum of peaks is an upper bound on the tree's peak: the processes
  * need not peak at the same moment.
  * @param {number} pid
- * @returns {import("./proc.mjs").ProcSample & { processes: { pid: number, cpuMs: number, rssKiB: number, hwmKiB: number }[] }}
+ * @returns {import("./proc.mjs").ProcSample & { processes: { pid: number, cpuMs: number, rssKiB: number, anonKiB: number, hwmKiB: number }[] }}
  * @throws {Error} when `pid` itself is gone (a descendant that exits in between is left out).
  */
 export function sampleTree(pid) {
   const root = sampleProcess(pid);
-  const processes = [{ pid, cpuMs: root.cpuMs, rssKiB: root.rssKiB, hwmKiB: root.hwmKiB }];
+  const processes = [{ pid, cpuMs: root.cpuMs, rssKiB: root.rssKiB, anonKiB: root.anonKiB, hwmKiB: root.hwmKiB }];
   const total = { ...root };
   for (const child of processTree(pid).slice(1)) {
     let s;
@@ -138,9 +138,10 @@ export function sampleTree(pid) {
     } catch {
       continue;
     }
-    processes.push({ pid: child, cpuMs: s.cpuMs, rssKiB: s.rssKiB, hwmKiB: s.hwmKiB });
+    processes.push({ pid: child, cpuMs: s.cpuMs, rssKiB: s.rssKiB, anonKiB: s.anonKiB, hwmKiB: s.hwmKiB });
     total.cpuMs += s.cpuMs;
     total.rssKiB += s.rssKiB;
+    total.anonKiB += s.anonKiB;
     total.hwmKiB += s.hwmKiB;
     total.threads += s.threads;
   }

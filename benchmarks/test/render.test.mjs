@@ -269,6 +269,28 @@ describe("memory per idle connection", () => {
     expect(memory).toContain("| 64 B x 1,000 connections, K=1 | node | 2.30 / 2.03 | +0.27 [+0.22, +0.37] | - | - |");
   });
 
+  test("a run that measured anonymous memory says so and shows the whole RSS beside it; an older file keeps its wording", () => {
+    const anonymous = memorySamples.map((s) => ({
+      ...s,
+      serverFigures: { ...s.serverFigures, idleRssBytesPerConnection: s.serverFigures.idleBytesPerConnection + 512 },
+    }));
+    const run = result(anonymous, summarize(anonymous));
+    run.method = { ...run.method, idleMemory: "RssAnon" };
+    const text = renderMarkdown(run);
+    const memory = text.slice(text.indexOf("### Memory per idle connection")).split("\n### ")[0];
+    expect(memory).toContain(
+      "Memory per idle connection is the growth of the server's anonymous resident memory (RssAnon",
+    );
+    expect(memory).toContain("| whole RSS KiB per conn (ours / control) |");
+    expect(memory).toContain(
+      "| 5,000 idle connections | node | 2.30 / 2.03 | +0.27 [+0.22, +0.37] | 0 KiB | **missed** | 2.80 / 2.53 | 48.8 / 48.8 | 100.0% |",
+    );
+    expect(section("### Memory per idle connection")).toContain(
+      "Memory per idle connection is the server's RSS growth",
+    );
+    expect(section("### Memory per idle connection")).not.toContain("whole RSS");
+  });
+
   test("latest.md says how memory is judged, how short the memory scenario's load is, and that peak RSS has no target", () => {
     const memory = section("### Memory per idle connection");
     expect(memory).toContain("The target is judged on the 5,000 idle connections scenario (5,000 connections held;");

@@ -119,6 +119,10 @@ describe("processTree() and sampleTree()", () => {
     const own = tree.processes.find((p) => p.pid === child.pid);
     expect(own.rssKiB).toBeGreaterThan(0);
     expect(tree.rssKiB).toBe(tree.processes.reduce((sum, p) => sum + p.rssKiB, 0));
+    // The anonymous part of the RSS, which memory per idle connection is measured on.
+    expect(own.anonKiB).toBeGreaterThan(0);
+    expect(own.anonKiB).toBeLessThanOrEqual(own.rssKiB);
+    expect(tree.anonKiB).toBe(tree.processes.reduce((sum, p) => sum + p.anonKiB, 0));
     expect(tree.processes[0].pid).toBe(process.pid);
   });
 });
