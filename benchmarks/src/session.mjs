@@ -212,8 +212,9 @@ function figures({ before, idle, start, end, after, client, connections }) {
     anonIdleKiB: idle?.anonKiB,
     // What the server holds per connection is anonymous memory. The file-backed rest of its RSS
     // grows too, by the runtime's own executable paged in as its optimising compiler first runs:
-    // 2-7 MiB on Bun while 5,000 connections open (/proc/<pid>/smaps), a one-off, shared and
-    // clean, that does not grow with connections and would read as 0.5 KiB on each one.
+    // a one-off, shared and clean, that does not grow with the connections (docs/performance.md,
+    // "Bun at the edge of its allowance"). After this harness's warm-up it is small: 0.04-0.08
+    // KiB a connection of the whole RSS's growth over 5,000.
     idleBytesPerConnection: idle && connections ? ((idle.anonKiB - before.anonKiB) * 1024) / connections : undefined,
     idleRssBytesPerConnection: idle && connections ? ((idle.rssKiB - before.rssKiB) * 1024) / connections : undefined,
     rssEndKiB: after.rssKiB,
