@@ -7,6 +7,7 @@
 
 import type { SocketAddress } from "./address.ts";
 import { TcpEchoError } from "./errors.ts";
+import type { Links } from "./open-connections.ts";
 import { reportUncaught } from "./report-error.ts";
 import type { SocketEvents, StreamSocket } from "./transport/stream.ts";
 import { WriteQueue, type WriteQueueOwner } from "./write-queue.ts";
@@ -181,12 +182,12 @@ const QUEUE_PAUSED = 32;
 const PULLING = 64;
 /** After close() or reset() nothing is read any more: late chunks are dropped, not handled. */
 const DISCARDING = 128;
-// The close reason, in three bits of the flags: an index into KNOWN_REASONS, or OTHER_REASON
-// for one that SeldomState holds. A connection object stays at twelve fields, one size class
-// below thirteen's in JavaScriptCore (112 bytes, not 160).
+// The close reason, in four bits of the flags: an index into KNOWN_REASONS (every reason the
+// package gives), or OTHER_REASON for one that SeldomState holds. A connection object stays at
+// twelve fields, one size class below thirteen's in JavaScriptCore (112 bytes, not 160).
 const REASON_SHIFT = 8;
-const REASON_BITS = 7 << REASON_SHIFT;
-const OTHER_REASON = 7;
+const REASON_BITS = 15 << REASON_SHIFT;
+const OTHER_REASON = 15;
 const KNOWN_REASONS: readonly (CloseReason | undefined)[] = [
   undefined,
   "peer",
@@ -195,6 +196,7 @@ const KNOWN_REASONS: readonly (CloseReason | undefined)[] = [
   "idle-timeout",
   "max-connections",
   "shutdown",
+  "shutdown-idle",
 ];
 
 /**
@@ -258,23 +260,21 @@ export class SocketConnection<A extends SocketAddress = SocketAddress>
     this.#owner = owner;
   }
 
-  /** The connection accepted before this one and still open, for the listener's list. */
-  get older(): SocketConnection<A> | undefined {
-    return this.#older;
-  }
-
-  set older(connection: SocketConnection<A> | undefined) {
-    this.#older = connection;
-  }
-
-  /** The connection accepted after this one and still open, for the listener's list. */
-  get newer(): SocketConnection<A> | undefined {
-    return this.#newer;
-  }
-
-  set newer(connection: SocketConnection<A> | undefined) {
-    this.#newer = connection;
-  }
+  /** How the listener's list reaches the links, which stay private to this class. */
+  static readonly links: Links<SocketConnection> = {
+    older: (connection) => connection.#older,
+    newer: (connection) => connection.#newer,
+    link(connection, older, newer) {
+      connection.#older = older;
+      connection.#newer = newer;
+    },
+    setOlder(connection, older) {
+      connection.#older = older;
+    },
+    setNewer(connection, newer) {
+      connection.#newer = newer;
+    },
+  };
 
   get openedAt(): number {
     return CLOCK_BASE + this.#opened;

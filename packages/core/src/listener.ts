@@ -21,7 +21,7 @@ import type { SocketAddress } from "./address.ts";
 import { type CloseReason, type Connection, type ConnectionOwner, SocketConnection } from "./connection.ts";
 import { Deadline } from "./deadline.ts";
 import { InvalidOptionError, ListenerClosedError, ListenerStateError } from "./errors.ts";
-import { OpenConnections } from "./open-connections.ts";
+import { type Links, OpenConnections } from "./open-connections.ts";
 import { reportUncaught } from "./report-error.ts";
 import { closeIdleOnShutdown } from "./silence.ts";
 import type { RuntimeInfo } from "./transport/capability.ts";
@@ -126,7 +126,9 @@ export class Listener<B extends object = object, A extends SocketAddress = Socke
   implements AsyncIterable<Connection<A>>, AsyncDisposable
 {
   readonly #transport: StreamTransport<B, A>;
-  readonly #connections = new OpenConnections<SocketConnection<A>>();
+  readonly #connections = new OpenConnections<SocketConnection<A>>(
+    SocketConnection.links as Links<SocketConnection<A>>,
+  );
   /** Accepted connections no `accept()` has taken yet. */
   readonly #unclaimed: SocketConnection<A>[] = [];
   readonly #waiters: { resolve(connection: Connection<A>): void; reject(error: Error): void }[] = [];
