@@ -1,4 +1,3 @@
-import { writeSync } from "node:fs";
 import type { Platform } from "../platform.ts";
 import { descriptorWriter } from "./descriptor-write.ts";
 import { processPlatform } from "./process.ts";
@@ -31,6 +30,9 @@ interface BunApi {
 export function bunPlatform(): Platform {
   const bun = (globalThis as { Bun?: BunApi }).Bun;
   if (bun === undefined) throw new Error("bunPlatform() needs the Bun runtime");
+  // Loaded here, not imported: Deno evaluates this module too when it imports the package, and a
+  // static node:fs import costs a Deno process 2.5 MB of heap it never uses (see process.ts).
+  const { writeSync } = process.getBuiltinModule("node:fs");
   return {
     ...processPlatform({ name: "bun", version: process.versions.bun ?? "unknown" }),
     stdout: descriptorWriter(1, writeSync),

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import type { RuntimeInfo } from "@tcp-echo/core";
 import type { Platform } from "../platform.ts";
 import { WORKER_ID_VARIABLE } from "../workers/identity.ts";
@@ -6,8 +5,12 @@ import { isSignalMessage } from "./cluster.ts";
 import { lookupHost } from "./lookup.ts";
 
 // node:os is loaded when a greeting first names the host: on Bun it is a JavaScript module that
-// stays in the heap for the life of the process, and every collection walks it.
+// stays in the heap for the life of the process, and every collection walks it. node:fs is
+// loaded when a file is read, for the same reason on Deno: a static import anywhere in this
+// package's graph would load Deno's Node.js compatibility layer into every `deno run` of the
+// CLI (see platform/bun.ts).
 const os = () => process.getBuiltinModule("node:os");
+const fs = () => process.getBuiltinModule("node:fs");
 
 // Node.js and Bun share node:process; writes to pipes, files and terminals are synchronous on
 // Linux and macOS, so what is written before exit() is never lost. This is the global `process`
@@ -39,7 +42,7 @@ export function processPlatform(runtime: RuntimeInfo): Platform {
     },
     exit: (code) => process.exit(code),
     listenDenied: () => undefined,
-    readTextFile: (path) => readFileSync(path, "utf8"),
+    readTextFile: (path) => fs().readFileSync(path, "utf8"),
     lookup: lookupHost,
     pid: process.pid,
     hostname: () => os().hostname(),
