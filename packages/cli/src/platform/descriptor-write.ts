@@ -8,6 +8,12 @@
  * latency 123.6% [115.6, 127.8] (16 interleaved pairs; merely reading `process.stderr` cost as
  * much). Writing to the descriptor builds nothing.
  *
+ * Why `node:fs` and not Bun's own writers, though `node:fs` costs Bun about 1,900 heap objects
+ * (190 KB) that every collection walks: `console.error`, `console.write` and
+ * `Bun.stdout.writer()` cost nothing on the heap, but on a non-blocking pipe that nobody reads
+ * for a moment, then `process.exit()`, each kept only what fit in the pipe (305 of 2,000 writes
+ * of 200 bytes, Bun 1.4). This writer waits instead, so nothing written before exit is lost.
+ *
  * @module
  */
 
