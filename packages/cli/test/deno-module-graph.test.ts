@@ -1,8 +1,7 @@
 import { execFile } from "node:child_process";
-import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect, test } from "vitest";
-import { ROOT } from "./helpers/runtimes.ts";
+import { entrypoint, ROOT } from "./helpers/runtimes.ts";
 
 // Deno evaluates every module its entrypoint reaches through static imports. One `node:` module
 // among them loads Deno's Node.js compatibility layer into every server: node:fs alone held 2.5 MB
@@ -21,7 +20,7 @@ interface DenoInfo {
 
 /** The modules `deno run ENTRY` evaluates at startup: the static imports' closure, type-only imports left out. */
 async function staticGraph(entry: string): Promise<Set<string>> {
-  const deno = join(ROOT, "node_modules/.bin/deno");
+  const [deno] = entrypoint("deno");
   const { stdout } = await promisify(execFile)(deno, ["info", "--json", entry], { cwd: ROOT, maxBuffer: 1 << 24 });
   const info = JSON.parse(stdout) as DenoInfo;
   const modules = new Map(info.modules.map((module) => [module.specifier, module]));
