@@ -22,6 +22,11 @@ import { nodeRuntime } from "./tcp.ts";
 // cannot stop reading either, so a paused socket reads on and drops what arrives, as the kernel
 // would once its buffer filled. Node reads each datagram into a fresh Buffer, which the core may
 // keep.
+//
+// dgram also resolves each send's recipient with its lookup function, dns.lookup by default, which
+// answers even an IP literal on the next tick: a closure, a tick and a deferred send per datagram.
+// Every address this socket meets is a literal already (the core resolves the bind, the kernel
+// names the senders), so its lookup answers at once and a send goes out inside send().
 class NodeDatagramSocket implements DatagramSocket<UdpAddress> {
   readonly address: UdpAddress;
   readonly #socket: Socket;
@@ -98,6 +103,18 @@ class NodeDatagramSocket implements DatagramSocket<UdpAddress> {
   }
 }
 
+/**
+ * dgram's `lookup` for addresses that are IP literals already: it answers at once.
+ * https://nodejs.org/api/dgram.html#dgramcreatesocketoptions-callback
+ */
+function literal(
+  address: string,
+  _options: unknown,
+  answer: (error: null, address: string, family: number) => void,
+): void {
+  answer(null, address, address.includes(":") ? 6 : 4);
+}
+
 /** The recipient dgram names in a send error, when it does. */
 function recipientOf(error: { address?: string; port?: number }): UdpAddress | undefined {
   return error.address === undefined ? undefined : udpAddress(error.address, error.port);
@@ -108,7 +125,11 @@ const adapter: UdpAdapter = {
   unsupported: {},
   // https://nodejs.org/api/dgram.html#socketbindoptions-callback
   open(target, settings, events) {
-    const socket = createSocket({ type: target.family === "IPv6" ? "udp6" : "udp4", ipv6Only: target.ipv6Only });
+    const socket = createSocket({
+      type: target.family === "IPv6" ? "udp6" : "udp4",
+      ipv6Only: target.ipv6Only,
+      lookup: literal,
+    });
     const description = formatAddress({ ...target, transport: "udp" });
     return new Promise((resolve, reject) => {
       const failed = (error: Error) => {
