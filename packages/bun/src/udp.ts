@@ -55,7 +55,14 @@ class BunDatagramSocket implements DatagramSocket<UdpAddress> {
 
   send(data: Uint8Array, recipient: UdpAddress): boolean {
     if (this.#closed) return true;
-    if (this.#head === this.#queue.length && this.#trySend(data, recipient)) return true;
+    if (this.#head === this.#queue.length) {
+      // #trySend() written out: this runs once a datagram.
+      try {
+        if ((this.#socket as Socket).send(data, recipient.port, recipient.hostname)) return true;
+      } catch {
+        if (this.#retry(data, recipient)) return true;
+      }
+    }
     this.#queue.push(data, recipient);
     return false;
   }
