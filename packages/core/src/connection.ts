@@ -383,7 +383,7 @@ export class SocketConnection<A extends SocketAddress = SocketAddress>
     this.#flags |= PULLING;
     const chunk = seldom.queue?.shift();
     if (chunk !== undefined) {
-      seldom.queuedBytes -= chunk.byteLength;
+      seldom.queuedBytes -= chunk.length;
       if ((this.#flags & QUEUE_PAUSED) !== 0 && seldom.queuedBytes < this.#owner.highWaterMark) {
         this.#flags &= ~QUEUE_PAUSED;
         if ((this.#flags & USER_PAUSED) === 0) this.#socket.resume();
@@ -405,9 +405,11 @@ export class SocketConnection<A extends SocketAddress = SocketAddress>
     if (writes !== undefined) return writes.write(chunk);
     // Nothing queued: the chunk goes straight to the runtime, and a queue is made only for
     // what it does not take whole at once, or once the runtime's own buffer is full.
+    // The per-chunk paths read a Uint8Array's `length`, its byte count too: Node.js 20's V8
+    // (11.3) compiles `byteLength` to a generic property load, `length` to a field read.
     const socket = this.#socket;
     const taken = socket.send(chunk);
-    if (taken === chunk.byteLength && socket.buffered < this.#owner.highWaterMark) {
+    if (taken === chunk.length && socket.buffered < this.#owner.highWaterMark) {
       this.#written += taken;
       return true;
     }
@@ -468,7 +470,7 @@ export class SocketConnection<A extends SocketAddress = SocketAddress>
   onData(chunk: Uint8Array): boolean {
     const flags = this.#flags;
     if ((flags & DISCARDING) !== 0) return false;
-    this.bytesRead += chunk.byteLength;
+    this.bytesRead += chunk.length;
     const handler = this.#handler;
     if (handler !== undefined) {
       this.#deliver(handler, chunk);
@@ -483,7 +485,7 @@ export class SocketConnection<A extends SocketAddress = SocketAddress>
     }
     if (seldom.queue === undefined) seldom.queue = [chunk];
     else seldom.queue.push(chunk);
-    seldom.queuedBytes += chunk.byteLength;
+    seldom.queuedBytes += chunk.length;
     if ((flags & QUEUE_PAUSED) === 0 && seldom.queuedBytes >= this.#owner.highWaterMark) {
       this.#flags = flags | QUEUE_PAUSED;
       if ((flags & USER_PAUSED) === 0) this.#socket.pause();

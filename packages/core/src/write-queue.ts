@@ -85,7 +85,7 @@ export class WriteQueue {
    * @returns false when the unsent bytes reached the high-water mark.
    */
   write(chunk: Uint8Array): boolean {
-    this.bytesAccepted += chunk.byteLength;
+    this.bytesAccepted += chunk.length;
     if ((this.#bits & WAITING) !== READY) {
       if (this.#waiting === undefined) this.#waiting = [chunk];
       else this.#waiting.push(chunk);
@@ -103,7 +103,7 @@ export class WriteQueue {
    * @returns false when the unsent bytes reached the high-water mark, as from `write()`.
    */
   takeOver(chunk: Uint8Array, taken: number | Promise<number>): boolean {
-    this.bytesAccepted += chunk.byteLength;
+    this.bytesAccepted += chunk.length;
     this.#follow(chunk, taken);
     return this.#belowMark();
   }
@@ -165,7 +165,7 @@ export class WriteQueue {
       }
       if (taken < 0) return;
       this.bytesSent += taken;
-      if (taken < chunk.byteLength) {
+      if (taken < chunk.length) {
         this.#current = chunk.subarray(taken);
         this.#bits |= WAITING_WRITABLE;
         this.#progressed();
@@ -191,7 +191,7 @@ export class WriteQueue {
     this.#bits &= ~WAITING;
     if ((this.#bits & CLOSED) !== 0 || taken < 0) return;
     this.bytesSent += taken;
-    const next = taken < chunk.byteLength ? chunk.subarray(taken) : this.#waiting?.shift();
+    const next = taken < chunk.length ? chunk.subarray(taken) : this.#waiting?.shift();
     if (next !== undefined) this.#offer(next);
     else {
       this.#progressed();

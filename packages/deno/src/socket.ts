@@ -108,7 +108,7 @@ export class DenoSocket<A extends SocketAddress> implements StreamSocket<A> {
     if (events.bytesSent < events.bytesAccepted) return;
     this.#flags |= READING;
     let buffer = this.#buffer;
-    if (buffer === undefined || buffer.byteLength !== this.#readSize) {
+    if (buffer === undefined || buffer.length !== this.#readSize) {
       // Everything written from the old buffer is sent: another connection may read into it.
       if (buffer !== undefined) giveBackReadBuffer(buffer);
       buffer = this.#buffer = takeReadBuffer(this.#readSize);
@@ -125,7 +125,7 @@ export class DenoSocket<A extends SocketAddress> implements StreamSocket<A> {
       return;
     }
     const buffer = this.#buffer as Uint8Array;
-    const size = buffer.byteLength;
+    const size = buffer.length;
     const kept = (this.#events as SocketEvents).onData(n === size ? buffer : buffer.subarray(0, n));
     this.#readSize = nextReadSize(n, size);
     if (kept) this.#buffer = undefined;

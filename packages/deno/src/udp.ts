@@ -121,7 +121,7 @@ class DenoDatagramSocket implements DatagramSocket<UdpAddress> {
 
   send(data: Uint8Array, recipient: UdpAddress): boolean {
     if (this.#closed) return true;
-    const size = data.byteLength;
+    const size = data.length;
     const sending = this.#conn.send(data, recipient);
     const reader = this.#current;
     const fromBuffer = reader !== undefined && data.buffer === reader.buffer?.buffer;

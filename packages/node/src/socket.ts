@@ -80,7 +80,7 @@ export class NodeSocket<A extends SocketAddress> implements StreamSocket<A> {
       this.#drainWired = true;
       socket.on("drain", onDrain);
     }
-    return chunk.byteLength;
+    return chunk.length;
   }
 
   get buffered(): number {

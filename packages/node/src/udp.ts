@@ -65,7 +65,7 @@ class NodeDatagramSocket implements DatagramSocket<UdpAddress> {
   send(data: Uint8Array, recipient: UdpAddress): boolean {
     const socket = this.#socket;
     try {
-      if (this.#overflowing === 0 && socket.getSendQueueSize() + data.byteLength <= this.#highWaterMark) {
+      if (this.#overflowing === 0 && socket.getSendQueueSize() + data.length <= this.#highWaterMark) {
         socket.send(data, recipient.port, recipient.hostname);
         return true;
       }
