@@ -56,6 +56,7 @@ export type {
 export { resolveUdpBind, type UdpBindTarget } from "./udp/bind.ts";
 export { ReceiveWidth } from "./udp/receive-width.ts";
 export { SendBudget } from "./udp/send-budget.ts";
+export { SenderAddresses } from "./udp/sender-addresses.ts";
 export { type UdpAdapter, udpTransport } from "./udp/transport.ts";
 export { resolveUnixBind, type UnixBindTarget } from "./unix/bind.ts";
 export { createWithMode, type Umask } from "./unix/mode.ts";

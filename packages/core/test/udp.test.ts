@@ -340,6 +340,28 @@ describe("SendBudget", () => {
   });
 });
 
+describe("SenderAddresses", () => {
+  it("hands back the last address for the same host and port, and a new one otherwise", async () => {
+    const { SenderAddresses } = await import("../src/transport.ts");
+    const senders = new SenderAddresses();
+    const first = senders.of("127.0.0.1", 40000);
+    expect(first).toEqual({ transport: "udp", hostname: "127.0.0.1", port: 40000, family: "IPv4" });
+    expect(senders.of("127.0.0.1", 40000)).toBe(first);
+    const otherPort = senders.of("127.0.0.1", 40001);
+    expect(otherPort).not.toBe(first);
+    expect(otherPort.port).toBe(40001);
+    expect(senders.of("::1", 40001)).toEqual({ transport: "udp", hostname: "::1", port: 40001, family: "IPv6" });
+    // The one before is not remembered: a run from one address is what it saves.
+    expect(senders.of("127.0.0.1", 40000)).not.toBe(first);
+    expect(first.port).toBe(40000);
+  });
+
+  it("makes a real address for the first datagram, even one from the empty host and port 0", async () => {
+    const { SenderAddresses } = await import("../src/transport.ts");
+    expect(new SenderAddresses().of("", 0)).toEqual({ transport: "udp", hostname: "", port: 0, family: "IPv4" });
+  });
+});
+
 describe("ReceiveWidth", () => {
   const load = async () => (await import("../src/transport.ts")).ReceiveWidth;
 

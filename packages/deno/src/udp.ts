@@ -12,6 +12,7 @@ import {
   type DatagramSocket,
   ReceiveWidth,
   SendBudget,
+  SenderAddresses,
   type UdpAdapter,
   udpAddress,
   udpTransport,
@@ -88,6 +89,7 @@ class DenoDatagramSocket implements DatagramSocket<UdpAddress> {
   readonly #budget: SendBudget;
   readonly #readers: DatagramReader[] = [];
   readonly #width = new ReceiveWidth({ max: MAX_READERS });
+  readonly #senders = new SenderAddresses();
   readonly #reading: Promise<void>;
   #running = 0;
   #allStopped: (() => void) | undefined;
@@ -210,7 +212,7 @@ class DenoDatagramSocket implements DatagramSocket<UdpAddress> {
       const [data, from] = received;
       const sender = from as Deno.NetAddr;
       this.#current = reader;
-      const kept = events.onMessage(data, udpAddress(sender.hostname, sender.port));
+      const kept = events.onMessage(data, this.#senders.of(sender.hostname, sender.port));
       this.#current = undefined;
       if (kept) reader.buffer = new Uint8Array(DATAGRAM_BYTES);
     }

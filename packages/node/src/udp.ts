@@ -4,6 +4,7 @@ import {
   type DatagramEvents,
   type DatagramSettings,
   type DatagramSocket,
+  SenderAddresses,
   type UdpAdapter,
   udpAddress,
   udpTransport,
@@ -44,8 +45,9 @@ class NodeDatagramSocket implements DatagramSocket<UdpAddress> {
     this.address = address;
     this.#events = events;
     this.#highWaterMark = settings.highWaterMark;
+    const senders = new SenderAddresses();
     socket.on("message", (data: Buffer, from: RemoteInfo) => {
-      if (!this.#paused) events.onMessage(data, udpAddress(from.address, from.port));
+      if (!this.#paused) events.onMessage(data, senders.of(from.address, from.port));
     });
     // After the bind, 'error' carries failed reads (and a send's, should dgram ever report one
     // there); the socket goes on either way.

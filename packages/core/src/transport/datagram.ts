@@ -26,6 +26,8 @@ export interface DatagramEvents<A extends SocketAddress = SocketAddress> {
   /**
    * One whole datagram arrived from `sender` (an empty datagram is a datagram: `data` may be
    * empty). Never part of one: a datagram the runtime had to truncate is reported as an error.
+   * `sender` is never changed afterwards; consecutive datagrams from one address may share it
+   * (the adapters make it with `SenderAddresses`).
    * @returns true when the core keeps `data`; false when it was only borrowed.
    */
   onMessage(data: Uint8Array, sender: A): boolean;
