@@ -5,9 +5,11 @@
 import type { DatagramHandler } from "@tcp-echo/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  assertSameBytes,
   echoesSize,
   manySources,
   pacedDatagrams,
+  patternBytes,
   resolveUdpTarget,
   UDP_SIZES,
   UdpClient,
@@ -51,6 +53,42 @@ describe("UDP echo over 127.0.0.1", () => {
     await using sources = await serveUdp();
     await manySources(sources.target, { localAddress: "127.0.0.1" });
     expect(sources.server.stats().answered).toBeGreaterThanOrEqual(200);
+  });
+
+  it("answers bursts in order: 50 sources send 4 numbered datagrams each at once, twice, and each gets its 4 back in that order", async (context) => {
+    udpCase(context);
+    // 200 datagrams arrive together, the load under which an adapter may batch its sends (Bun
+    // sends one at a time until it sees a turn bring several, and batches from then on: the
+    // second burst); batched or not, each source's echoes go back in the order its datagrams
+    // came. 200 small datagrams fit Linux's default receive buffer on the loopback: none is lost.
+    await using burst = await serveUdp();
+    const peer = await resolveUdpTarget(burst.target);
+    const clients = await Promise.all(
+      Array.from({ length: 50 }, () => UdpClient.open({ family: peer.family, address: "127.0.0.1" })),
+    );
+    try {
+      for (const round of [0, 1]) {
+        const payloads = clients.map((_, source) =>
+          Array.from({ length: 4 }, (_, sequence) => patternBytes(96, 300_000 + round * 1000 + source * 4 + sequence)),
+        );
+        await Promise.all(
+          clients.map(async (client, source) => {
+            for (const payload of payloads[source] as Uint8Array[]) await client.send(payload, peer);
+          }),
+        );
+        await Promise.all(
+          clients.map(async (client, source) => {
+            for (const [sequence, payload] of (payloads[source] as Uint8Array[]).entries()) {
+              const what = `echo ${sequence} of burst ${round} to source ${source} (port ${client.port})`;
+              assertSameBytes(await client.receive(5000, what), payload, what);
+            }
+          }),
+        );
+      }
+    } finally {
+      await Promise.all(clients.map((client) => client.close()));
+    }
+    expect(burst.server.stats()).toMatchObject({ received: 400, answered: 400, sendErrors: 0 });
   });
 
   it("sends the lent datagram three times from a handler: each of 200 sources gets only its own bytes", async (context) => {
