@@ -21,10 +21,10 @@ import { refuseSource, type SourceRefusal } from "./udp/source-guard.ts";
  * What a datagram server does with each datagram it lets through. `datagram` is lent: it is
  * valid during the call only, so copy it to keep it; `reply()` may be called during the call
  * with it (the echo) or any other bytes, as often as wanted, and the bytes given to `reply()`
- * must not change afterwards (they are sent later on some runtimes). `sender` may be kept: it
- * never changes, and datagrams in a run from one address may share one object. A handler that throws
- * costs only that datagram: the error is counted (`handlerErrors`) and reported in the next
- * `drops` event.
+ * must not change afterwards (they are sent later on some runtimes). `sender` may be kept:
+ * nothing changes it, and datagrams in a run from one address may share one object. A handler
+ * that throws costs only that datagram: the error is counted (`handlerErrors`) and reported in
+ * the next `drops` event.
  *
  * @example Answer in upper case
  * ```ts
