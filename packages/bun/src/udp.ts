@@ -73,7 +73,8 @@ class BunDatagramSocket implements DatagramSocket<UdpAddress> {
   readonly #flush = (): void => {
     this.#flushScheduled = false;
     if (this.#waitingForDrain) return;
-    if (this.#batch.length > 3) this.#loneTurns = 0;
+    // One datagram left is a lone turn; none left means a full batch already went (MAX_BATCH).
+    if (this.#batch.length !== 3) this.#loneTurns = 0;
     else if (++this.#loneTurns === LONE_TURNS) {
       this.#batching = false;
       this.#loneTurns = 0;
